@@ -1,0 +1,22 @@
+"""notecheck: does a procedure note document what CPT 0201T (bilateral sacroplasty) requires?
+
+Importing notecheck builds nothing and changes no global state; the medspaCy pipeline is built on first use.
+"""
+
+from .checker import Checker, check_text
+from .errors import InputError, NotecheckError, PatternError
+from .models import ElementResult, Evidence, Finding, Report
+from .rules import load_patterns
+
+__all__ = [
+    "Checker",
+    "ElementResult",
+    "Evidence",
+    "Finding",
+    "InputError",
+    "NotecheckError",
+    "PatternError",
+    "Report",
+    "check_text",
+    "load_patterns",
+]

@@ -1,0 +1,305 @@
+"""Element assessment: from a plain-data scan to a status per element, with its evidence.
+
+No spaCy here. The rules of judgement, in order:
+1. A mention in a context section (indication, history, consent, plan) or under a discounting ConText modifier
+   (plan, consent risk, history, unchecked box) documents nothing.
+2. A mention must be attributed to the sacrum: the nearest site term in its sentence decides; a sentence with no
+   site term inherits the site in force from the performed sentences before it (or, before any, the first one
+   after it). SI-joint, foramen and iliac landmarks only decide where no sacral site is in force.
+3. Sides come from side terms in the sentence or the side in force ('RIGHT SIDE:' headings carry over their
+   paragraph; 'contralateral' flips it; 'the same procedure was repeated on the left' copies needle and cement).
+4. A negated mention makes an element not_performed unless a positive one documents it; an addendum that speaks
+   to an element wins over the body.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from .models import ElementResult, Evidence
+from .rules import ELEMENT_IDS, PatternSet
+from .scan import Mention, NoteScan, Sentence
+
+_LEVEL = re.compile(r"[LTC](?:1[0-2]|[1-9])(?: ?(?:-|through|to) ?[LTS]?(?:1[0-2]|[1-9]))?", re.IGNORECASE)
+BOTH = frozenset({"left", "right"})
+SITE_ELEMENTS = ("bilateral_needle_placement", "cement_injection", "cavity_creation", "bone_biopsy",
+                 "imaging_guidance")
+
+
+@dataclass
+class Judged:
+    """A mention with its verdict: counted documented / not_performed, or discounted with a reason."""
+
+    mention: Mention
+    sentence: Sentence
+    counted: str
+    reason: str | None
+    sites: str | None
+    sides: frozenset[str]
+    level: str | None = None
+
+
+@dataclass
+class Assessment:
+    """Everything coding needs: element results, sides, and the judged mentions behind them."""
+
+    elements: dict[str, ElementResult]
+    cement_sides: frozenset[str]
+    needle_sides: frozenset[str]
+    title_sides: frozenset[str]
+    judged: list[Judged] = field(default_factory=list)
+    other_procedures: list[Judged] = field(default_factory=list)
+    codes: list[Judged] = field(default_factory=list)
+
+
+def _effects(patterns: PatternSet) -> dict[str, tuple[str, str]]:
+    return {name: (cat.effect, cat.reason) for name, cat in patterns.context.categories.items()}
+
+
+def _modifier_verdict(mention: Mention, effects: dict[str, tuple[str, str]]) -> tuple[str, str | None]:
+    """'discounted' beats 'not_performed': 'no biopsy will be needed' is a plan, not a negation."""
+    negated = False
+    for modifier in mention.modifiers:
+        effect, reason = effects.get(modifier.category, ("", ""))
+        if effect == "discounts":
+            return "discounted", f"{reason} ({modifier.text!r})"
+        negated = negated or effect == "negates"
+    return ("not_performed", None) if negated else ("documented", None)
+
+
+class _Walker:
+    """Walks the sentences in order, keeping the site and side in force across performed sentences."""
+
+    def __init__(self, scan: NoteScan, effects: dict[str, tuple[str, str]]) -> None:
+        self.scan = scan
+        self.effects = effects
+        self.by_sentence: dict[int, list[Mention]] = {}
+        for mention in scan.mentions:
+            self.by_sentence.setdefault(mention.sentence, []).append(mention)
+
+    def _live(self, mention: Mention) -> bool:
+        """A site term locates the sentence unless it is itself plan or history; negation does not move it
+        ('no cement was injected into the sacrum' is still about the sacrum)."""
+        return _modifier_verdict(mention, self.effects)[0] != "discounted"
+
+    def _sentence_sites(self, index: int) -> list[Mention]:
+        return [m for m in self.by_sentence.get(index, ()) if m.layer == "site" and self._live(m)]
+
+    def _first_site_after(self, index: int) -> str | None:
+        """The site of the next performed sentence that names one; failing that, the note's only site."""
+        for sentence in self.scan.sentences[index + 1:]:
+            if sentence.role == "context":
+                continue
+            sites = [m for m in self._sentence_sites(sentence.index) if m.category != "landmark"]
+            if sites:
+                return sites[0].category
+        return self.note_site
+
+    @cached_property
+    def note_site(self) -> str | None:
+        """Where every site named anywhere in the note is of one kind ('planned: bilateral sacroplasty'), that kind."""
+        kinds = {m.category for m in self.scan.mentions
+                 if m.layer == "site" and m.category != "landmark" and self._live(m)}
+        return kinds.pop() if len(kinds) == 1 else None
+
+    def walk(self) -> list[Judged]:
+        judged: list[Judged] = []
+        site_focus: str | None = None
+        side_focus: frozenset[str] = frozenset()
+        for sentence in self.scan.sentences:
+            mentions = self.by_sentence.get(sentence.index, [])
+            performed = sentence.role != "context"
+            sites = self._sentence_sites(sentence.index)
+            strong = [m for m in sites if m.category != "landmark"]
+            sides_here, negated_sides = self._sides(mentions, side_focus)
+            for mention in mentions:
+                if mention.layer not in ("element", "side", "coding") and not (
+                    mention.layer == "site" and mention.category == "other_site" and mention.finding
+                ):
+                    continue
+                site = self._site_of(mention, strong, sites, site_focus, sentence.index)
+                verdict, reason = _modifier_verdict(mention, self.effects)
+                if not performed and verdict != "discounted":
+                    verdict, reason = "discounted", f"{sentence.section} section"
+                if verdict == "not_performed":
+                    sides = (sides_here | negated_sides) or side_focus
+                else:
+                    sides = sides_here or side_focus
+                judged.append(Judged(mention, sentence, verdict, reason, site, frozenset(sides)))
+            if performed:
+                if strong:
+                    site_focus = strong[-1].category
+                if sides_here:
+                    side_focus = sides_here
+        return judged
+
+    def _site_of(self, mention: Mention, strong: list[Mention], sites: list[Mention], focus: str | None,
+                 index: int) -> str | None:
+        if mention.layer == "site":
+            return mention.category
+        if strong:
+            nearest = min(strong, key=lambda s: (_distance(s, mention), s.category == "sacral"))
+            return nearest.category
+        if focus is None:
+            focus = self._first_site_after(index)
+        if sites and focus != "sacral":
+            return "other_site"
+        return focus
+
+    def _sides(self, mentions: list[Mention], focus: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+        """Sides named in a sentence, split into asserted and negated ('the right ala was not treated')."""
+        asserted: set[str] = set()
+        negated: set[str] = set()
+        for mention in mentions:
+            if mention.layer != "side" or mention.category == "repeat":
+                continue
+            if mention.category == "bilateral":
+                named = set(BOTH)
+            elif mention.category == "contralateral":
+                named = set(BOTH - focus) if len(focus) == 1 else set()
+            else:
+                named = {mention.category}
+            verdict, _ = _modifier_verdict(mention, self.effects)
+            if verdict == "documented":
+                asserted |= named
+            elif verdict == "not_performed":
+                negated |= named
+        return frozenset(asserted), frozenset(negated)
+
+
+def _distance(a: Mention, b: Mention) -> int:
+    if a.token_end <= b.token_start:
+        return b.token_start - a.token_end
+    if b.token_end <= a.token_start:
+        return a.token_start - b.token_end
+    return 0
+
+
+def _evidence(item: Judged) -> Evidence:
+    m = item.mention
+    return Evidence(
+        text=m.text,
+        start=m.start,
+        end=m.end,
+        sentence=item.sentence.text,
+        section=item.sentence.section,
+        modifiers=[f"{mod.category}: {mod.text}" for mod in m.modifiers],
+        sides=sorted(item.sides),
+        counted=item.counted,
+        reason=item.reason,
+    )
+
+
+def _apply_site(item: Judged) -> Judged:
+    """An element mention outside the sacrum is discounted, naming the site it belongs to."""
+    if item.counted != "discounted" and item.sites != "sacral":
+        where = "another site" if item.sites == "other_site" else "no sacral site in view"
+        if item.sites == "landmark":
+            where = "a landmark outside the sacrum"
+        return Judged(item.mention, item.sentence, "discounted", where, item.sites, item.sides)
+    return item
+
+
+def _element_status(items: list[Judged]) -> tuple[str, list[Judged]]:
+    """Addendum statements win; then a positive mention documents, a negated one says not performed."""
+    addendum = [i for i in items if i.sentence.role == "addendum" and i.counted != "discounted"]
+    pool = addendum or [i for i in items if i.counted != "discounted"]
+    if any(i.counted == "documented" for i in pool):
+        return "documented", pool
+    if pool:
+        return "not_performed", pool
+    return "missing", pool
+
+
+def _sides_of(items: list[Judged], repeats: list[Judged], exclusions: frozenset[str]) -> frozenset[str]:
+    """Sides with a positive mention, plus repeated sides, less sides negated later or in an addendum."""
+    body = [i for i in items if i.sentence.role != "addendum"]
+    addendum = [i for i in items if i.sentence.role == "addendum"]
+    sides: set[str] = set()
+    for group in (body, addendum):
+        for item in group:
+            if item.counted == "documented":
+                sides |= item.sides
+        for item in group:
+            if item.counted == "not_performed":
+                sides -= item.sides
+    if sides:
+        for item in repeats:
+            sides |= item.sides
+    return frozenset(sides - exclusions)
+
+
+def assess(scan: NoteScan, patterns: PatternSet, requirements: dict[str, str]) -> Assessment:
+    """Judge every mention and derive each element's status, evidence and sides."""
+    effects = _effects(patterns)
+    judged = [_apply_site(i) if i.mention.layer in ("element", "side") else i for i in _Walker(scan, effects).walk()]
+    per_element: dict[str, list[Judged]] = {e: [] for e in ELEMENT_IDS}
+    for item in judged:
+        if item.mention.layer == "element":
+            per_element[item.mention.category].append(item)
+    repeats = [i for i in judged if i.mention.category == "repeat" and i.counted == "documented"
+               and _explicit_side(i, judged)]
+    exclusions = frozenset(
+        side for i in judged
+        if i.mention.layer == "side" and i.counted == "not_performed" and i.mention.category in ("left", "right")
+        for side in i.sides
+    )
+    needle_sides = _sides_of(per_element["bilateral_needle_placement"], repeats, frozenset())
+    cement_sides = _sides_of(per_element["cement_injection"], repeats, exclusions)
+    statuses: dict[str, ElementResult] = {}
+    for element_id in ELEMENT_IDS:
+        items = per_element[element_id]
+        status, pool = _element_status(items)
+        sides: frozenset[str] = frozenset()
+        if element_id == "bilateral_needle_placement":
+            if status == "documented":
+                if cement_sides == BOTH:
+                    needle_sides = BOTH  # cement went in on both sides, and cement goes in through needles
+                status = "documented" if needle_sides == BOTH else "missing"
+            sides = needle_sides
+        elif element_id == "cement_injection":
+            sides = cement_sides
+        rest = [i for i in items if i not in pool]
+        statuses[element_id] = ElementResult(
+            status=status,
+            requirement=requirements[element_id],
+            label=patterns.elements[element_id].label,
+            sides=sorted(sides),
+            evidence=[_evidence(i) for i in pool + rest],
+        )
+    title_sides = frozenset(
+        side for i in judged
+        if i.mention.layer == "side" and i.sentence.section == "procedure_title" and i.counted == "documented"
+        for side in i.sides
+    )
+    return Assessment(
+        elements=statuses,
+        cement_sides=cement_sides,
+        needle_sides=needle_sides,
+        title_sides=title_sides,
+        judged=judged,
+        other_procedures=[_with_level(i, scan) for i in judged
+                          if i.mention.layer == "site" and i.counted == "documented"],
+        codes=[i for i in judged if i.mention.layer == "coding"],
+    )
+
+
+def _with_level(item: Judged, scan: NoteScan) -> Judged:
+    """Name the vertebral level nearest to an other-site procedure ('kyphoplasty of L2')."""
+    levels = [m for m in scan.mentions
+              if m.sentence == item.mention.sentence and m.category == "other_site" and _LEVEL.match(m.text)]
+    if levels:
+        nearest = min(levels, key=lambda m: _distance(m, item.mention))
+        item.level = _LEVEL.match(nearest.text).group(0).upper()
+    return item
+
+
+def _explicit_side(item: Judged, judged: list[Judged]) -> bool:
+    """A repeat counts only when its sentence names the side it was repeated on."""
+    return any(
+        other.sentence.index == item.sentence.index and other.mention.layer == "side"
+        and other.mention.category in ("left", "right", "contralateral")
+        for other in judged
+    )

@@ -1,0 +1,68 @@
+"""The Python API: check a note's text and get the report model.
+
+A Checker builds the pipeline once and reuses it; the module-level helpers share one default Checker per
+process so a notebook user can call ``notecheck.check_text(text)`` without setup.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from functools import cached_property
+from pathlib import Path
+
+from .assess import assess
+from .coding import build_report
+from .errors import NotecheckError
+from .models import Report
+from .rules import PatternSet, load_patterns
+from .pipeline import build_pipeline, normalize_newlines, to_scan
+from .scan import NoteScan
+
+DEFAULT_PROFILE = "0201T"
+
+
+class Checker:
+    """Checks notes against one profile with one pattern set; the NLP pipeline is built on first use."""
+
+    def __init__(self, patterns: PatternSet | str | Path | None = None, profile: str = DEFAULT_PROFILE) -> None:
+        self.patterns = patterns if isinstance(patterns, PatternSet) else load_patterns(patterns)
+        if profile not in self.patterns.profiles:
+            known = ", ".join(sorted(self.patterns.profiles))
+            raise NotecheckError(f"unknown profile {profile!r}: expected one of {known}")
+        self.profile = self.patterns.profiles[profile]
+        self._prescreen = re.compile(self.patterns.sites.prescreen or "", re.IGNORECASE)
+
+    @cached_property
+    def nlp(self):  # type: ignore[no-untyped-def]
+        return build_pipeline(self.patterns)
+
+    def scan(self, text: str) -> NoteScan:
+        """Run the pipeline, or skip it when no sacral term occurs at all (nothing could then be sacral)."""
+        text = normalize_newlines(text)
+        if not self._prescreen.search(text):
+            return NoteScan(text=text, prescreened=True)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r".*\[W036\]")  # regex-only matchers have no token patterns
+            doc = self.nlp(text)
+        return to_scan(doc, self.patterns)
+
+    def check_text(self, text: str, note_id: str = "note") -> Report:
+        scan = self.scan(text)
+        assessment = assess(scan, self.patterns, self.profile.elements)
+        return build_report(note_id, assessment, self.profile, self.patterns.profiles, prescreened=scan.prescreened)
+
+
+_default: Checker | None = None
+
+
+def default_checker() -> Checker:
+    global _default
+    if _default is None:
+        _default = Checker()
+    return _default
+
+
+def check_text(text: str, note_id: str = "note") -> Report:
+    """Check one note with the shipped patterns and the 0201T profile."""
+    return default_checker().check_text(text, note_id=note_id)

@@ -1,0 +1,52 @@
+"""Command-line wiring only: parse arguments, call a command function, map errors to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .errors import NotecheckError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="notecheck",
+        description="Check procedure notes for the documentation CPT 0201T/0200T (sacroplasty) requires.",
+    )
+    parser.add_argument("--patterns", metavar="DIR", help="pattern directory to use instead of the shipped one")
+    parser.add_argument("--profile", default="0201T", help="code profile to check against (default: 0201T)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    check = commands.add_parser("check", help="check notes and print a verdict per note")
+    check.add_argument("notes", nargs="+", metavar="NOTE", help="note files, or - for standard input")
+    check.add_argument("--format", choices=["text", "json"], default="text")
+
+    commands.add_parser("schema", help="print the JSON Schema of the report contract")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "schema":
+            from .writers import report_schema
+
+            sys.stdout.write(report_schema())
+            return 0
+        from .checker import Checker
+
+        checker = Checker(args.patterns, profile=args.profile)
+        if args.command == "check":
+            from .commands.check import check
+
+            return check(args.notes, checker, fmt=args.format)
+    except NotecheckError as exc:
+        print(f"notecheck: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One plain function per CLI command; each returns an exit code (0 complete, 1 incomplete, 2 error)."""

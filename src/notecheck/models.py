@@ -1,0 +1,69 @@
+"""The report contract: the one interface between the checker core and every output format.
+
+Field names and values are read by other tools; change them only with a schema version bump.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+Status = Literal["documented", "not_performed", "missing"]
+Requirement = Literal["required", "when_performed", "not_required"]
+Laterality = Literal["bilateral", "left", "right", "unspecified", "none"]
+Side = Literal["left", "right"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Evidence(_Model):
+    """One mention the checker weighed, and whether it counted."""
+
+    text: str = Field(description="The matched words, as written in the note.")
+    start: int = Field(description="Character offset of the match in the note text.")
+    end: int = Field(description="Character offset just past the match.")
+    sentence: str = Field(description="The sentence the match stands in, whitespace collapsed.")
+    section: str | None = Field(description="Section category the sentence belongs to, if any header was found.")
+    modifiers: list[str] = Field(description="ConText modifiers that applied, as 'CATEGORY: text'.")
+    sides: list[Side] = Field(description="Sides the mention was attributed to.")
+    counted: Literal["documented", "not_performed", "discounted"] = Field(
+        description="How the mention counted: as documentation, as an explicit negation, or not at all."
+    )
+    reason: str | None = Field(default=None, description="Why a discounted mention did not count.")
+
+
+class ElementResult(_Model):
+    status: Status
+    requirement: Requirement
+    label: str
+    sides: list[Side] = Field(default_factory=list, description="Sides documented (needle and cement elements).")
+    evidence: list[Evidence] = Field(default_factory=list, description="Counted mentions first, then discounted ones.")
+
+
+class Finding(_Model):
+    kind: str = Field(description="Stable machine name of the finding, e.g. 'missing_required'.")
+    message: str = Field(description="The finding in plain words for a coder.")
+    element: str | None = None
+
+
+class Report(_Model):
+    """What one note documents for the profile's code."""
+
+    schema_version: str = SCHEMA_VERSION
+    note_id: str
+    profile: str
+    sacral_procedure: bool = Field(description="Sacral cement augmentation documented in this encounter.")
+    laterality: Laterality
+    elements: dict[str, ElementResult]
+    missing_required: list[str]
+    complete: bool
+    suggested_code: str | None
+    findings: list[Finding]
+    prescreened: bool = Field(
+        default=False, description="True when the note had no sacral vocabulary and skipped the full pipeline."
+    )

@@ -1,0 +1,302 @@
+"""Load and validate the rule files in ``patterns/``.
+
+Rules are data so that a CDI lead can read and extend them. Every file is validated on load and every problem,
+in every file, is reported at once with the file and the rule it concerns (the way spaCy's span ruler collects
+pattern errors), so a broken edit never half-loads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import PatternError
+
+ELEMENT_IDS: tuple[str, ...] = (
+    "bilateral_needle_placement",
+    "cement_injection",
+    "imaging_guidance",
+    "cavity_creation",
+    "bone_biopsy",
+)
+SITE_CATEGORIES = ("sacral", "other_site", "landmark")
+SIDE_CATEGORIES = ("left", "right", "bilateral", "contralateral", "repeat")
+CODING_CATEGORIES = ("separate_imaging_code", "separate_biopsy_code", "modifier_50")
+IGNORE = "ignore"
+OTHER_SECTION = "other"
+
+
+def _check_regex(value: str | None) -> str | None:
+    """Reject a rule whose regex does not compile, naming the regex error."""
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"pattern is not a valid regular expression: {exc}") from exc
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Rule(_Strict):
+    """One target rule: a literal, an optional regex, the category it yields, and why it exists."""
+
+    literal: str = Field(min_length=1)
+    pattern: str | None = None
+    category: str | None = None
+    comment: str = Field(min_length=3)
+    finding: str | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        return _check_regex(value)
+
+
+class ElementFile(_Strict):
+    element: str
+    label: str
+    description: str
+    rules: list[Rule] = Field(min_length=1)
+
+
+class RuleFile(_Strict):
+    description: str
+    rules: list[Rule] = Field(min_length=1)
+    prescreen: str | None = None
+
+
+class ContextCategory(_Strict):
+    effect: Literal["negates", "discounts"]
+    reason: str
+
+
+class ContextRuleData(_Strict):
+    literal: str = Field(min_length=1)
+    category: str
+    direction: Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"]
+    pattern: str | None = None
+    max_scope: int | None = Field(default=None, gt=0)
+    comment: str = Field(min_length=3)
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        return _check_regex(value)
+
+
+class ContextFile(_Strict):
+    description: str
+    categories: dict[str, ContextCategory]
+    rules: list[ContextRuleData] = Field(min_length=1)
+
+
+class SectionCategory(_Strict):
+    role: Literal["performed", "context", "addendum"]
+    titles: list[str] = Field(min_length=1)
+    comment: str
+
+
+class SectionFile(_Strict):
+    description: str
+    generic_header: str
+    categories: dict[str, SectionCategory]
+
+    @field_validator("generic_header")
+    @classmethod
+    def _compiles(cls, value: str) -> str | None:
+        return _check_regex(value)
+
+    def category_of_title(self, title: str) -> str:
+        """The category of a header no title matched exactly: context categories first, by titles it contains."""
+        words = " " + re.sub(r"[^a-z0-9/&]+", " ", title.lower()).strip() + " "
+        ordered = sorted(self.categories.items(), key=lambda item: item[1].role != "context")
+        for exact in (True, False):
+            for name, category in ordered:
+                for known in category.titles:
+                    known_words = " " + re.sub(r"[^a-z0-9/&]+", " ", known.lower()).strip() + " "
+                    if (words == known_words) if exact else (known_words in words):
+                        return name
+        return OTHER_SECTION
+
+
+class Profile(_Strict):
+    code: str
+    title: str
+    sides: Literal["bilateral", "unilateral"]
+    elements: dict[str, Literal["required", "when_performed", "not_required"]]
+
+
+@dataclass(frozen=True)
+class PatternSet:
+    """Every rule notecheck runs on, validated, plus where it came from."""
+
+    source: str
+    elements: dict[str, ElementFile]
+    sites: RuleFile
+    laterality: RuleFile
+    coding: RuleFile
+    context: ContextFile
+    sections: SectionFile
+    profiles: dict[str, Profile]
+
+    def target_rules(self) -> list[tuple[str, str, Rule]]:
+        """(layer, category, rule) for every target rule; layers are pruned for overlaps separately."""
+        out: list[tuple[str, str, Rule]] = []
+        for element_id, element in self.elements.items():
+            out += [("element", rule.category or element_id, rule) for rule in element.rules]
+        out += [("site", rule.category or IGNORE, rule) for rule in self.sites.rules]
+        out += [("side", rule.category or IGNORE, rule) for rule in self.laterality.rules]
+        out += [("coding", rule.category or IGNORE, rule) for rule in self.coding.rules]
+        return out
+
+
+    def finding_for(self, label: str, text: str) -> str | None:
+        """The finding message of the rule behind a 'layer:category' match, found by its regex."""
+        layer, _, category = label.partition(":")
+        for rule_layer, rule_category, rule in self.target_rules():
+            if rule.finding and (rule_layer, rule_category) == (layer, category):
+                if re.fullmatch(rule.pattern or re.escape(rule.literal), text, re.IGNORECASE):
+                    return rule.finding
+        return None
+
+
+def default_patterns_dir() -> Traversable:
+    """The patterns shipped inside the installed package."""
+    return resources.files("notecheck.patterns")
+
+
+def _read_json(node: Traversable, label: str, problems: list[str]) -> Any:
+    try:
+        return json.loads(node.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(f"{label}: file not found")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"{label}: cannot read ({exc})")
+    except json.JSONDecodeError as exc:
+        problems.append(f"{label}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
+    return None
+
+
+def _rule_name(data: Any, loc: tuple[Any, ...]) -> str:
+    """Name the rule a validation error points at by its literal, so the user can find it in the file."""
+    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+        try:
+            return f" rule {loc[1]} ({data['rules'][loc[1]].get('literal', '?')!r})"
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return f" rule {loc[1]}"
+    return ""
+
+
+def _validate(model: type[BaseModel], data: Any, label: str, problems: list[str]) -> Any:
+    if data is None:
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            where = ".".join(str(part) for part in err["loc"]) or "(top level)"
+            problems.append(f"{label}:{_rule_name(data, err['loc'])} {where}: {err['msg']}")
+        return None
+
+
+def _check_categories(label: str, rules: list[Rule], allowed: tuple[str, ...], problems: list[str]) -> None:
+    for index, rule in enumerate(rules):
+        if rule.category not in allowed:
+            problems.append(
+                f"{label}: rule {index} ({rule.literal!r}) category: expected one of {', '.join(allowed)}, "
+                f"found {rule.category!r}"
+            )
+
+
+def load_patterns(directory: str | Path | Traversable | None = None) -> PatternSet:
+    """Read and validate every pattern file; raise PatternError listing all problems."""
+    root: Traversable = default_patterns_dir() if directory is None else (
+        Path(directory) if isinstance(directory, str) else directory
+    )
+    source = str(root)
+    if isinstance(root, Path) and not root.is_dir():
+        raise PatternError([f"{root}: not a directory of pattern files"])
+    problems: list[str] = []
+
+    def load(relative: str, model: type[BaseModel]) -> Any:
+        node = root
+        for part in relative.split("/"):
+            node = node.joinpath(part)
+        return _validate(model, _read_json(node, relative, problems), relative, problems)
+
+    elements: dict[str, ElementFile] = {}
+    for element_id in ELEMENT_IDS:
+        label = f"elements/{element_id}.json"
+        element = load(label, ElementFile)
+        if element is None:
+            continue
+        if element.element != element_id:
+            problems.append(f"{label}: element: expected {element_id!r}, found {element.element!r}")
+        _check_categories(label, [r for r in element.rules if r.category], (*ELEMENT_IDS, IGNORE), problems)
+        elements[element_id] = element
+
+    sites = load("sites.json", RuleFile)
+    laterality = load("laterality.json", RuleFile)
+    coding = load("coding.json", RuleFile)
+    context = load("context.json", ContextFile)
+    sections = load("sections.json", SectionFile)
+    if sites is not None:
+        _check_categories("sites.json", sites.rules, (*SITE_CATEGORIES,), problems)
+        if sites.prescreen is None:
+            problems.append("sites.json: prescreen: a regular expression covering every sacral term is required")
+        else:
+            try:
+                re.compile(sites.prescreen)
+            except re.error as exc:
+                problems.append(f"sites.json: prescreen: not a valid regular expression: {exc}")
+    if laterality is not None:
+        _check_categories("laterality.json", laterality.rules, (*SIDE_CATEGORIES, IGNORE), problems)
+    if coding is not None:
+        _check_categories("coding.json", coding.rules, CODING_CATEGORIES, problems)
+        for index, rule in enumerate(coding.rules):
+            if not rule.finding:
+                problems.append(f"coding.json: rule {index} ({rule.literal!r}) finding: a message is required")
+    if context is not None:
+        known = {*context.categories, "TERMINATE", "PSEUDO"}
+        for index, rule in enumerate(context.rules):
+            if rule.category not in known:
+                problems.append(
+                    f"context.json: rule {index} ({rule.literal!r}) category: {rule.category!r} is not declared "
+                    "under 'categories'"
+                )
+
+    profiles: dict[str, Profile] = {}
+    profile_dir = root.joinpath("profiles")
+    names = sorted(n.name for n in profile_dir.iterdir() if n.name.endswith(".json")) if profile_dir.is_dir() else []
+    if not names:
+        problems.append("profiles/: no profile files found")
+    for name in names:
+        profile = load(f"profiles/{name}", Profile)
+        if profile is None:
+            continue
+        if set(profile.elements) != set(ELEMENT_IDS):
+            problems.append(f"profiles/{name}: elements: expected exactly {', '.join(ELEMENT_IDS)}")
+        profiles[profile.code] = profile
+
+    if problems:
+        raise PatternError(problems)
+    return PatternSet(
+        source=source,
+        elements=elements,
+        sites=sites,
+        laterality=laterality,
+        coding=coding,
+        context=context,
+        sections=sections,
+        profiles=profiles,
+    )

@@ -1,0 +1,62 @@
+"""Output writers: every format renders the Report model and nothing else."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+from .models import Evidence, Report
+
+_STATUS = {"documented": "documented", "not_performed": "not performed", "missing": "MISSING"}
+
+
+def snippet(evidence: Evidence, width: int = 72) -> str:
+    """The evidence sentence cut to ``width`` characters around the matched words."""
+    sentence = evidence.sentence
+    at = sentence.lower().find(evidence.text.lower().split()[0]) if evidence.text.split() else -1
+    if len(sentence) <= width or at < 0:
+        return sentence if len(sentence) <= width else sentence[: width - 1] + "…"
+    start = max(0, min(at - width // 3, len(sentence) - width))
+    text = sentence[start : start + width]
+    return ("…" if start else "") + text.strip() + ("…" if start + width < len(sentence) else "")
+
+
+def verdict_line(report: Report) -> str:
+    if report.suggested_code is None:
+        code = "no code supported"
+    else:
+        code = f"supports {report.suggested_code} ({report.laterality})"
+    state = "complete" if report.complete else "incomplete"
+    return f"{code}; {report.profile} {state}"
+
+
+def render_text(report: Report) -> str:
+    """A table a coder reads in ten seconds: element, status, evidence; then verdict and findings."""
+    lines = [f"{report.note_id}: {verdict_line(report)}"]
+    width = max(len(e.label) for e in report.elements.values())
+    for result in report.elements.values():
+        counted = [e for e in result.evidence if e.counted != "discounted"]
+        if counted:
+            where = f" [{counted[0].section}]" if counted[0].section else ""
+            evidence = f'"{snippet(counted[0])}"{where}'
+        elif result.evidence:
+            first = result.evidence[0]
+            evidence = f'(only: "{first.text}" — {first.reason})'
+        else:
+            evidence = "(no mention)"
+        need = "" if result.requirement == "required" else " (when performed)"
+        sides = f" {'+'.join(result.sides)}" if result.sides else ""
+        lines.append(f"  {result.label:<{width}}  {_STATUS[result.status] + sides:<22} {evidence}{need}")
+    for finding in report.findings:
+        lines.extend(textwrap.wrap(finding.message, 100, initial_indent="  - ", subsequent_indent="    "))
+    return "\n".join(lines) + "\n"
+
+
+def render_json(report: Report) -> str:
+    """One compact JSON object on one line: a single report is JSON, several are JSON Lines."""
+    return report.model_dump_json() + "\n"
+
+
+def report_schema() -> str:
+    """The JSON Schema of the report contract, as committed in schema/report.schema.json."""
+    return json.dumps(Report.model_json_schema(), indent=2, sort_keys=True) + "\n"
