@@ -21,6 +21,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("notes", nargs="+", metavar="NOTE", help="note files, or - for standard input")
     check.add_argument("--format", choices=["text", "json"], default="text")
 
+    evaluate = commands.add_parser("eval", help="score the checker against labeled notes")
+    evaluate.add_argument("notes_dir", metavar="NOTES_DIR", help="folder of <id>.txt notes")
+    evaluate.add_argument("labels", metavar="LABELS.jsonl", help="one label object per line")
+    evaluate.add_argument("--format", choices=["text", "json"], default="text")
+    evaluate.add_argument("--min-f1", type=float, help="exit 1 if any element's F1 for 'documented' is below")
+    evaluate.add_argument("--min-code-accuracy", type=float, help="exit 1 if code accuracy is below")
+
     commands.add_parser("schema", help="print the JSON Schema of the report contract")
     return parser
 
@@ -40,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
             from .commands.check import check
 
             return check(args.notes, checker, fmt=args.format)
+        if args.command == "eval":
+            from .commands.eval import evaluate
+
+            return evaluate(args.notes_dir, args.labels, checker, fmt=args.format, min_f1=args.min_f1,
+                            min_code_accuracy=args.min_code_accuracy)
     except NotecheckError as exc:
         print(f"notecheck: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -1,0 +1,54 @@
+"""`notecheck eval` on the labeled development corpus, through the real CLI, with the accuracy bars."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from notecheck.evaluate import Label, score
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+
+
+def test_corpus_is_labeled_one_to_one() -> None:
+    ids = [json.loads(line)["id"] for line in (CORPUS / "labels.jsonl").open(encoding="utf-8")]
+    assert len(ids) >= 90 and len(set(ids)) == len(ids)
+    assert set(ids) == {p.stem for p in CORPUS.glob("*.txt")}
+
+
+def test_eval_json_reports_every_metric() -> None:
+    proc = subprocess.run([sys.executable, "-m", "notecheck.cli", "eval", str(CORPUS), str(CORPUS / "labels.jsonl"),
+                           "--format", "json"], capture_output=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr.decode()
+    result = json.loads(proc.stdout)
+    assert result["notes"] >= 90
+    assert set(result["elements"]) == {"bilateral_needle_placement", "cement_injection", "imaging_guidance",
+                                       "cavity_creation", "bone_biopsy"}
+    for key in ("code_accuracy", "complete_accuracy", "disagreements"):
+        assert key in result
+
+
+def test_score_counts_a_disagreement(checker) -> None:
+    statuses = {e: "missing" for e in ("bilateral_needle_placement", "cement_injection", "imaging_guidance",
+                                       "cavity_creation", "bone_biopsy")}
+    label = Label(id="x", sacral=False, laterality="none", elements=statuses, expected_code="0201T")
+    report = checker.check_text("Patient seen in clinic for knee pain.", note_id="x")
+    result = score([(label, report)], checker.profile.elements)
+    assert result.code_accuracy == 0.0
+    assert [d.field for d in result.disagreements] == ["suggested_code"]
+
+
+def test_min_bars_fail_with_exit_1(tmp_path: Path) -> None:
+    note = tmp_path / "n1.txt"
+    note.write_text("Patient seen in clinic for knee pain.")
+    labels = tmp_path / "labels.jsonl"
+    statuses = {e: "documented" for e in ("bilateral_needle_placement", "cement_injection", "imaging_guidance",
+                                          "cavity_creation", "bone_biopsy")}
+    labels.write_text(json.dumps({"id": "n1", "sacral": True, "laterality": "bilateral", "elements": statuses,
+                                  "expected_code": "0201T"}) + "\n")
+    proc = subprocess.run([sys.executable, "-m", "notecheck.cli", "eval", str(tmp_path), str(labels),
+                           "--min-f1", "0.97", "--min-code-accuracy", "0.97"], capture_output=True, timeout=300)
+    assert proc.returncode == 1
+    assert "below --min-code-accuracy" in proc.stderr.decode()
