@@ -39,6 +39,7 @@ class Judged:
     sites: str | None
     sides: frozenset[str]
     level: str | None = None
+    site_in_sentence: bool = False
 
 
 @dataclass
@@ -69,6 +70,10 @@ def _modifier_verdict(mention: Mention, effects: dict[str, tuple[str, str]]) -> 
     return ("not_performed", None) if negated else ("documented", None)
 
 
+_SITE_KIND = {"sacral": "sacral", "sacral_procedure": "sacral", "other_site": "other_site",
+              "other_procedure": "other_site", "landmark": "landmark"}
+
+
 class _Walker:
     """Walks the sentences in order, keeping the site and side in force across performed sentences."""
 
@@ -78,6 +83,19 @@ class _Walker:
         self.by_sentence: dict[int, list[Mention]] = {}
         for mention in scan.mentions:
             self.by_sentence.setdefault(mention.sentence, []).append(mention)
+        roles = {s.index: s.role for s in scan.sentences}
+        named = {m.category for m in scan.mentions
+                 if m.category in ("sacral_procedure", "other_procedure") and self._live(m)
+                 and roles.get(m.sentence) != "context"}
+        # A note that names another procedure (SI-joint fusion, kyphoplasty) and no sacral augmentation uses the
+        # sacrum only as a landmark: 'needle advanced across the sacral ala' then belongs to that procedure.
+        self.sacrum_is_landmark = named == {"other_procedure"}
+
+    def kind(self, mention: Mention) -> str:
+        kind = _SITE_KIND[mention.category]
+        if kind == "sacral" and self.sacrum_is_landmark and mention.category == "sacral":
+            return "landmark"
+        return kind
 
     def _live(self, mention: Mention) -> bool:
         """A site term locates the sentence unless it is itself plan or history; negation does not move it
@@ -87,21 +105,23 @@ class _Walker:
     def _sentence_sites(self, index: int) -> list[Mention]:
         return [m for m in self.by_sentence.get(index, ()) if m.layer == "site" and self._live(m)]
 
+    def _strong(self, sites: list[Mention]) -> list[Mention]:
+        return [m for m in sites if self.kind(m) != "landmark"]
+
     def _first_site_after(self, index: int) -> str | None:
         """The site of the next performed sentence that names one; failing that, the note's only site."""
         for sentence in self.scan.sentences[index + 1:]:
             if sentence.role == "context":
                 continue
-            sites = [m for m in self._sentence_sites(sentence.index) if m.category != "landmark"]
+            sites = self._strong(self._sentence_sites(sentence.index))
             if sites:
-                return sites[0].category
+                return self.kind(sites[0])
         return self.note_site
 
     @cached_property
     def note_site(self) -> str | None:
         """Where every site named anywhere in the note is of one kind ('planned: bilateral sacroplasty'), that kind."""
-        kinds = {m.category for m in self.scan.mentions
-                 if m.layer == "site" and m.category != "landmark" and self._live(m)}
+        kinds = {self.kind(m) for m in self.scan.mentions if m.layer == "site" and self._live(m)} - {"landmark"}
         return kinds.pop() if len(kinds) == 1 else None
 
     def walk(self) -> list[Judged]:
@@ -112,12 +132,10 @@ class _Walker:
             mentions = self.by_sentence.get(sentence.index, [])
             performed = sentence.role != "context"
             sites = self._sentence_sites(sentence.index)
-            strong = [m for m in sites if m.category != "landmark"]
+            strong = self._strong(sites)
             sides_here, negated_sides = self._sides(mentions, side_focus)
             for mention in mentions:
-                if mention.layer not in ("element", "side", "coding") and not (
-                    mention.layer == "site" and mention.category == "other_site" and mention.finding
-                ):
+                if mention.layer == "site" and mention.category != "other_procedure":
                     continue
                 site = self._site_of(mention, strong, sites, site_focus, sentence.index)
                 verdict, reason = _modifier_verdict(mention, self.effects)
@@ -127,10 +145,11 @@ class _Walker:
                     sides = (sides_here | negated_sides) or side_focus
                 else:
                     sides = sides_here or side_focus
-                judged.append(Judged(mention, sentence, verdict, reason, site, frozenset(sides)))
+                judged.append(Judged(mention, sentence, verdict, reason, site, frozenset(sides),
+                                     site_in_sentence=bool(strong)))
             if performed:
                 if strong:
-                    site_focus = strong[-1].category
+                    site_focus = self.kind(strong[-1])
                 if sides_here:
                     side_focus = sides_here
         return judged
@@ -138,10 +157,10 @@ class _Walker:
     def _site_of(self, mention: Mention, strong: list[Mention], sites: list[Mention], focus: str | None,
                  index: int) -> str | None:
         if mention.layer == "site":
-            return mention.category
+            return self.kind(mention)
         if strong:
-            nearest = min(strong, key=lambda s: (_distance(s, mention), s.category == "sacral"))
-            return nearest.category
+            nearest = min(strong, key=lambda s: (_distance(s, mention), self.kind(s) == "sacral"))
+            return self.kind(nearest)
         if focus is None:
             focus = self._first_site_after(index)
         if sites and focus != "sacral":
@@ -193,7 +212,10 @@ def _evidence(item: Judged) -> Evidence:
 
 
 def _apply_site(item: Judged) -> Judged:
-    """An element mention outside the sacrum is discounted, naming the site it belongs to."""
+    """An element mention outside the sacrum is discounted, naming the site it belongs to. A negation that
+    names no site ('Specimens: none', 'no cement was injected') denies the act for the whole encounter."""
+    if item.counted == "not_performed" and not item.site_in_sentence:
+        return item
     if item.counted != "discounted" and item.sites != "sacral":
         where = "another site" if item.sites == "other_site" else "no sacral site in view"
         if item.sites == "landmark":
@@ -213,40 +235,60 @@ def _element_status(items: list[Judged]) -> tuple[str, list[Judged]]:
     return "missing", pool
 
 
-def _sides_of(items: list[Judged], repeats: list[Judged], exclusions: frozenset[str]) -> frozenset[str]:
-    """Sides with a positive mention, plus repeated sides, less sides negated later or in an addendum."""
-    body = [i for i in items if i.sentence.role != "addendum"]
-    addendum = [i for i in items if i.sentence.role == "addendum"]
+def _sides_of(items: list[Judged], repeats: list[Judged], exclusions: list[Judged]) -> frozenset[str]:
+    """Sides with cement (or needles), taken in note order: a positive mention adds its sides, a negated one or
+    a side said not to be treated removes them, and a later statement wins; addenda come after the body."""
+    events = sorted(items + exclusions, key=lambda i: (i.sentence.role == "addendum", i.mention.start))
     sides: set[str] = set()
-    for group in (body, addendum):
-        for item in group:
-            if item.counted == "documented":
-                sides |= item.sides
-        for item in group:
-            if item.counted == "not_performed":
-                sides -= item.sides
+    for item in events:
+        if item.counted == "documented" and item.mention.layer == "element":
+            sides |= item.sides
+        elif item.counted == "not_performed":
+            sides -= item.sides
     if sides:
         for item in repeats:
             sides |= item.sides
-    return frozenset(sides - exclusions)
+    return frozenset(sides)
+
+
+def _apply_cue(item: Judged, cues: dict[str, re.Pattern[str]], scan: NoteScan) -> Judged:
+    """A mention whose sentence (or the next, for template fields split over lines) does not state the act
+    ('stable cement in both alae', 'no cement in the canal') is discounted."""
+    cue = cues.get(item.mention.category)
+    if item.counted == "discounted" or cue is None or cue.search(item.sentence.text):
+        return item
+    following = scan.sentences[item.sentence.index + 1] if item.sentence.index + 1 < len(scan.sentences) else None
+    if following is None or following.section != item.sentence.section or not cue.search(following.text):
+        return Judged(item.mention, item.sentence, "discounted", "named without the act being stated",
+                      item.sites, item.sides)
+    return item
+
+
+def _guides_nothing(items: list[Judged]) -> list[Judged]:
+    """Imaging guidance documents the sacral procedure only when a sacral act (needle, cement, cavity, biopsy)
+    is documented too; fluoroscopy in a note with no sacral act guided something else."""
+    return [Judged(i.mention, i.sentence, "discounted", "no sacral act documented for it to guide", i.sites,
+                   i.sides) if i.counted != "discounted" else i for i in items]
 
 
 def assess(scan: NoteScan, patterns: PatternSet, requirements: dict[str, str]) -> Assessment:
     """Judge every mention and derive each element's status, evidence and sides."""
     effects = _effects(patterns)
-    judged = [_apply_site(i) if i.mention.layer in ("element", "side") else i for i in _Walker(scan, effects).walk()]
+    cues = {e: re.compile(f.cue.pattern, re.IGNORECASE) for e, f in patterns.elements.items() if f.cue}
+    judged = [_apply_cue(_apply_site(i), cues, scan) if i.mention.layer in ("element", "side") else i
+              for i in _Walker(scan, effects).walk()]
     per_element: dict[str, list[Judged]] = {e: [] for e in ELEMENT_IDS}
     for item in judged:
         if item.mention.layer == "element":
             per_element[item.mention.category].append(item)
     repeats = [i for i in judged if i.mention.category == "repeat" and i.counted == "documented"
                and _explicit_side(i, judged)]
-    exclusions = frozenset(
-        side for i in judged
-        if i.mention.layer == "side" and i.counted == "not_performed" and i.mention.category in ("left", "right")
-        for side in i.sides
-    )
-    needle_sides = _sides_of(per_element["bilateral_needle_placement"], repeats, frozenset())
+    exclusions = [i for i in judged if i.mention.layer == "side" and i.counted == "not_performed"
+                  and i.mention.category in ("left", "right", "bilateral")]
+    acts = ("bilateral_needle_placement", "cement_injection", "cavity_creation", "bone_biopsy")
+    if not any(i.counted == "documented" for e in acts for i in per_element[e]):
+        per_element["imaging_guidance"] = _guides_nothing(per_element["imaging_guidance"])
+    needle_sides = _sides_of(per_element["bilateral_needle_placement"], repeats, [])
     cement_sides = _sides_of(per_element["cement_injection"], repeats, exclusions)
     statuses: dict[str, ElementResult] = {}
     for element_id in ELEMENT_IDS:
@@ -281,7 +323,7 @@ def assess(scan: NoteScan, patterns: PatternSet, requirements: dict[str, str]) -
         title_sides=title_sides,
         judged=judged,
         other_procedures=[_with_level(i, scan) for i in judged
-                          if i.mention.layer == "site" and i.counted == "documented"],
+                          if i.mention.category == "other_procedure" and i.counted == "documented"],
         codes=[i for i in judged if i.mention.layer == "coding"],
     )
 

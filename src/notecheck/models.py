@@ -67,3 +67,35 @@ class Report(_Model):
     prescreened: bool = Field(
         default=False, description="True when the note had no sacral vocabulary and skipped the full pipeline."
     )
+
+
+Outcome = Literal["complete", "incomplete", "error"]
+
+
+class AuditRow(_Model):
+    """One row per input note in a batch audit, in input order, whatever happened to the note."""
+
+    row: int = Field(description="0-based position of the note in the input stream.")
+    note_id: str
+    source: str = Field(description="Where the note came from: file path, or file:line / file:row.")
+    outcome: Outcome
+    error: str | None = Field(default=None, description="Why the note could not be checked (outcome 'error').")
+    flags: list[str] = Field(default_factory=list, description="Repairs made on input, e.g. invalid UTF-8.")
+    metadata: dict[str, str] = Field(default_factory=dict, description="Input fields other than id and text.")
+    report: Report | None = None
+
+
+class Summary(_Model):
+    """Batch figures; outcome counts add up to the number of inputs."""
+
+    inputs: int
+    outcomes: dict[str, int] = Field(description="complete / incomplete / error -> count")
+    codes: dict[str, int] = Field(description="0201T / 0200T / none -> count, over checked notes")
+    missing_rates: dict[str, float] = Field(
+        description="Element id -> share of checked notes that support a code but lack this required element."
+    )
+    by_metadata: dict[str, dict[str, dict[str, int]]] = Field(
+        default_factory=dict, description="Metadata field -> value -> outcome -> count."
+    )
+    prescreened: int = Field(description="Notes with no sacral vocabulary, answered without the full pipeline.")
+    flagged: int = Field(description="Notes checked after an input repair (see row flags).")

@@ -12,7 +12,7 @@ import re
 import warnings
 from typing import TYPE_CHECKING, Any
 
-from .rules import IGNORE, OTHER_SECTION, PatternSet
+from .rules import IGNORE, OTHER_SECTION, PatternSet, flexible_spaces
 from .scan import Mention, Modifier, NoteScan, Sentence
 
 if TYPE_CHECKING:
@@ -24,6 +24,10 @@ SENTENCIZER = "notecheck_sentences"
 PRUNER = "notecheck_prune"
 _ABBREVIATIONS = frozenset(
     {"dr", "mr", "mrs", "ms", "approx", "vs", "e.g", "i.e", "etc", "st", "no", "fig", "pt", "min", "max", "ca"}
+)
+_JOINERS = frozenset(
+    {"and", "or", "the", "a", "an", "of", "to", "into", "in", "with", "under", "through", "from", "at", "on", "for",
+     "was", "were", "is", "are", "by", "via", "then", "each", "both", "using", "over", "after", "before", "per"}
 )
 _BULLET = re.compile(r"^(?:[-*•·▪◦‣]|\d{1,2}[.)]|[a-z][.)]|\[|\(|☐|☒|☑|□)$")
 
@@ -67,7 +71,9 @@ def _sentence_starts(doc: Doc) -> None:
             if newlines >= 2 or _BULLET.match(token.text) and newlines:
                 start = True
             elif newlines == 1:
-                wrapped = token.text[:1].islower() and prev.text[-1:] not in ".;!?"
+                wrapped = prev.text[-1:] not in ".;!?" and (
+                    token.text[:1].islower() or prev.text in {",", "-", "/", "(", "&", "+"} or prev.lower_ in _JOINERS
+                )
                 start = not (wrapped or prev.text == ":")
             elif prev.text in {".", "!", "?"} and (token.text[:1].isupper() or token.text[:1].isdigit()):
                 before = doc[prev.i - 1].lower_ if prev.i > 0 else ""
@@ -105,9 +111,10 @@ def _section_pattern(titles: list[str]) -> str:
     followed by ':' (dictated notes run headers into one line), or a capitalised title alone on its line."""
     alternation = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in sorted(titles, key=len, reverse=True))
     caps = alternation.upper()
+    aside = r"(?:[ \t]*\([^()\n]{0,80}\))?"  # 'ADDENDUM (03/19/2025, Dr. X):'
     return (
-        rf"(?<![^\n])[ \t]*(?:[-*•]\s*)?(?:{alternation})[ \t]*(?::|\s-\s)"
-        rf"|(?<![\w/])(?-i:{caps})[ \t]*:"
+        rf"(?<![^\n])[ \t]*(?:[-*•]\s*)?(?:{alternation}){aside}[ \t]*(?::|\s-\s)"
+        rf"|(?<![\w/])(?-i:{caps}){aside}[ \t]*:"
         rf"|(?<![^\n])[ \t]*(?-i:{caps})[ \t]*(?=\r?\n)"
     )
 
@@ -133,7 +140,8 @@ def build_pipeline(patterns: PatternSet) -> Language:
                 "span_group_name": SPAN_GROUP, "prune": False},
     )
     matcher.add([
-        TargetRule(rule.literal, f"{layer}:{category}", pattern=rule.pattern)
+        TargetRule(rule.literal, f"{layer}:{category}",
+                   pattern=flexible_spaces(rule.pattern) if rule.pattern else None)
         for layer, category, rule in patterns.target_rules()
     ])
     nlp.add_pipe(PRUNER)
@@ -155,7 +163,8 @@ def build_pipeline(patterns: PatternSet) -> Language:
                 "input_span_type": "group", "span_group_name": SPAN_GROUP},
     )
     context.add([
-        ConTextRule(rule.literal, rule.category, pattern=rule.pattern, direction=rule.direction,
+        ConTextRule(rule.literal, rule.category, pattern=flexible_spaces(rule.pattern) if rule.pattern else None,
+                    direction=rule.direction,
                     max_scope=rule.max_scope)
         for rule in patterns.context.rules
     ])

@@ -26,11 +26,46 @@ ELEMENT_IDS: tuple[str, ...] = (
     "cavity_creation",
     "bone_biopsy",
 )
-SITE_CATEGORIES = ("sacral", "other_site", "landmark")
+SITE_CATEGORIES = ("sacral", "sacral_procedure", "other_site", "other_procedure", "landmark")
 SIDE_CATEGORIES = ("left", "right", "bilateral", "contralateral", "repeat")
 CODING_CATEGORIES = ("separate_imaging_code", "separate_biopsy_code", "modifier_50")
 IGNORE = "ignore"
 OTHER_SECTION = "other"
+
+
+def flexible_spaces(pattern: str) -> str:
+    """Let a space in a rule's regex match any run of whitespace, line breaks included.
+
+    Notes wrap lines mid-phrase ('no cement\\nextravasation'); rule authors write plain spaces. Spaces inside
+    character classes and lookbehinds (which must stay fixed-width) are left alone.
+    """
+    out: list[str] = []
+    in_class = escaped = False
+    lookbehind_depth = 0
+    depth = 0
+    for i, char in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+            if pattern.startswith("(?<=", i) or pattern.startswith("(?<!", i):
+                lookbehind_depth = lookbehind_depth or depth
+        elif char == ")":
+            if depth == lookbehind_depth:
+                lookbehind_depth = 0
+            depth -= 1
+        elif char == " " and not lookbehind_depth:
+            quantified = pattern[i + 1 : i + 2] in ("?", "*", "+", "{")
+            out.append(r"\s" if quantified else r"\s+")
+            continue
+        out.append(char)
+    return "".join(out)
 
 
 def _check_regex(value: str | None) -> str | None:
@@ -62,11 +97,24 @@ class Rule(_Strict):
         return _check_regex(value)
 
 
+class Cue(_Strict):
+    """Words that must stand in the sentence for a mention to document the act, not just name the thing."""
+
+    pattern: str
+    comment: str = Field(min_length=3)
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str | None:
+        return _check_regex(value)
+
+
 class ElementFile(_Strict):
     element: str
     label: str
     description: str
     rules: list[Rule] = Field(min_length=1)
+    cue: Cue | None = None
 
 
 class RuleFile(_Strict):
