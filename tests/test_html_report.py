@@ -80,6 +80,21 @@ def test_page_is_self_contained_escaped_and_deterministic(rows: list[AuditRow], 
     assert render_html(iter(rows), summary, title="nightly <audit>").encode() == page.encode()
 
 
+def test_large_batch_stays_small(checker: Checker, root: Path, rows: list[AuditRow], summary: Summary) -> None:
+    """5,000 notes give a page a browser opens: snippets only, at most three sentences per element."""
+    long_note = checker.check_text((root / "tests/corpus/a001.txt").read_text(encoding="utf-8"), note_id="a001")
+    templates = [*rows, rows[0].model_copy(update={"report": long_note})]
+    batch = [templates[i % 4].model_copy(update={"row": i, "note_id": f"n{i}"}) for i in range(5000)]
+
+    page = render_html(batch, summary)
+
+    assert page.count("<article ") == 5000
+    assert len(page.encode()) < 5000 * 4000
+    for cell in re.findall(r"<td>((?:<p class=\"ev[^\"]*\">.*?</p>)+)", page):
+        assert cell.count("<p class=\"ev") <= 3
+    assert "+2 more sentences" in page  # a001's needle element: six mentions in five sentences
+
+
 def _chromium() -> str:
     for candidate in ("/usr/bin/chromium", shutil.which("chromium")):
         if candidate and Path(candidate).is_file():

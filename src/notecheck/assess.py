@@ -23,6 +23,7 @@ from .rules import ELEMENT_IDS, PatternSet
 from .scan import Mention, NoteScan, Sentence
 
 _LEVEL = re.compile(r"[LTC](?:1[0-2]|[1-9])(?: ?(?:-|through|to) ?[LTS]?(?:1[0-2]|[1-9]))?", re.IGNORECASE)
+CUE_WINDOW = 150  # characters either side of a mention in which its act must be stated
 BOTH = frozenset({"left", "right"})
 SITE_ELEMENTS = ("bilateral_needle_placement", "cement_injection", "cavity_creation", "bone_biopsy",
                  "imaging_guidance")
@@ -141,7 +142,7 @@ class _Walker:
                 verdict, reason = _modifier_verdict(mention, self.effects)
                 if not performed and verdict != "discounted":
                     verdict, reason = "discounted", f"{sentence.section} section"
-                if verdict == "not_performed":
+                if verdict == "not_performed" or mention.category == "untreated":
                     sides = (sides_here | negated_sides) or side_focus
                 else:
                     sides = sides_here or side_focus
@@ -172,7 +173,7 @@ class _Walker:
         asserted: set[str] = set()
         negated: set[str] = set()
         for mention in mentions:
-            if mention.layer != "side" or mention.category == "repeat":
+            if mention.layer != "side" or mention.category in ("repeat", "treated", "untreated"):
                 continue
             if mention.category == "bilateral":
                 named = set(BOTH)
@@ -211,10 +212,11 @@ def _evidence(item: Judged) -> Evidence:
     )
 
 
-def _apply_site(item: Judged) -> Judged:
-    """An element mention outside the sacrum is discounted, naming the site it belongs to. A negation that
-    names no site ('Specimens: none', 'no cement was injected') denies the act for the whole encounter."""
-    if item.counted == "not_performed" and not item.site_in_sentence:
+def _apply_site(item: Judged, sacral_note: bool) -> Judged:
+    """An element mention outside the sacrum is discounted, naming the site it belongs to. In a note about the
+    sacrum, a negation that names no site ('Specimens: none', 'no cement was injected') denies the act for the
+    whole encounter."""
+    if item.counted == "not_performed" and not item.site_in_sentence and sacral_note:
         return item
     if item.counted != "discounted" and item.sites != "sacral":
         where = "another site" if item.sites == "other_site" else "no sacral site in view"
@@ -235,19 +237,18 @@ def _element_status(items: list[Judged]) -> tuple[str, list[Judged]]:
     return "missing", pool
 
 
-def _sides_of(items: list[Judged], repeats: list[Judged], exclusions: list[Judged]) -> frozenset[str]:
+def _sides_of(items: list[Judged], adders: list[Judged], removers: list[Judged]) -> frozenset[str]:
     """Sides with cement (or needles), taken in note order: a positive mention adds its sides, a negated one or
-    a side said not to be treated removes them, and a later statement wins; addenda come after the body."""
-    events = sorted(items + exclusions, key=lambda i: (i.sentence.role == "addendum", i.mention.start))
+    a side said not to be treated removes them, and a later statement wins; addenda come after the body.
+    'Repeated on the left' and 'performed on the LEFT' add their side once the element is documented at all."""
+    if not any(i.counted == "documented" for i in items):
+        adders = []
+    events = [(i, i.counted == "documented") for i in items + adders if i.counted != "discounted"]
+    events += [(i, False) for i in removers]
+    events.sort(key=lambda event: (event[0].sentence.role == "addendum", event[0].mention.start))
     sides: set[str] = set()
-    for item in events:
-        if item.counted == "documented" and item.mention.layer == "element":
-            sides |= item.sides
-        elif item.counted == "not_performed":
-            sides -= item.sides
-    if sides:
-        for item in repeats:
-            sides |= item.sides
+    for item, adds in events:
+        sides = sides | item.sides if adds else sides - item.sides
     return frozenset(sides)
 
 
@@ -255,13 +256,29 @@ def _apply_cue(item: Judged, cues: dict[str, re.Pattern[str]], scan: NoteScan) -
     """A mention whose sentence (or the next, for template fields split over lines) does not state the act
     ('stable cement in both alae', 'no cement in the canal') is discounted."""
     cue = cues.get(item.mention.category)
-    if item.counted == "discounted" or cue is None or cue.search(item.sentence.text):
+    if item.counted == "discounted" or cue is None:
+        return item
+    m = item.mention
+    window = scan.text[max(item.sentence.start, m.start - CUE_WINDOW) : min(item.sentence.end, m.end + CUE_WINDOW)]
+    if cue.search(window):
         return item
     following = scan.sentences[item.sentence.index + 1] if item.sentence.index + 1 < len(scan.sentences) else None
     if following is None or following.section != item.sentence.section or not cue.search(following.text):
         return Judged(item.mention, item.sentence, "discounted", "named without the act being stated",
                       item.sites, item.sides)
     return item
+
+
+def _apply_field(item: Judged, affirmation: re.Pattern[str], scan: NoteScan) -> Judged:
+    """An element word that is itself a header ('Cavity creation: ☐ Balloon ☐ None') is a field label: it
+    documents the act only when the field's value affirms it."""
+    if not item.mention.in_title or item.counted != "documented":
+        return item
+    value = scan.text[item.mention.end : item.sentence.end]
+    if affirmation.search(value):
+        return item
+    return Judged(item.mention, item.sentence, "discounted", "field label without an affirming value",
+                  item.sites, item.sides)
 
 
 def _guides_nothing(items: list[Judged]) -> list[Judged]:
@@ -275,7 +292,10 @@ def assess(scan: NoteScan, patterns: PatternSet, requirements: dict[str, str]) -
     """Judge every mention and derive each element's status, evidence and sides."""
     effects = _effects(patterns)
     cues = {e: re.compile(f.cue.pattern, re.IGNORECASE) for e, f in patterns.elements.items() if f.cue}
-    judged = [_apply_cue(_apply_site(i), cues, scan) if i.mention.layer in ("element", "side") else i
+    affirmation = re.compile(patterns.sections.field_affirmation, re.IGNORECASE)
+    sacral_note = any(_SITE_KIND[m.category] == "sacral" for m in scan.mentions if m.layer == "site")
+    judged = [_apply_field(_apply_cue(_apply_site(i, sacral_note), cues, scan), affirmation, scan)
+              if i.mention.layer in ("element", "side") else i
               for i in _Walker(scan, effects).walk()]
     per_element: dict[str, list[Judged]] = {e: [] for e in ELEMENT_IDS}
     for item in judged:
@@ -283,13 +303,16 @@ def assess(scan: NoteScan, patterns: PatternSet, requirements: dict[str, str]) -
             per_element[item.mention.category].append(item)
     repeats = [i for i in judged if i.mention.category == "repeat" and i.counted == "documented"
                and _explicit_side(i, judged)]
-    exclusions = [i for i in judged if i.mention.layer == "side" and i.counted == "not_performed"
-                  and i.mention.category in ("left", "right", "bilateral")]
+    treated = [i for i in judged if i.mention.category == "treated" and i.counted == "documented"
+               and _explicit_side(i, judged)]
+    exclusions = [i for i in judged if i.mention.layer == "side" and (
+        i.counted == "not_performed" and i.mention.category in ("left", "right", "bilateral", "treated")
+        or i.counted == "documented" and i.mention.category == "untreated" and _explicit_side(i, judged))]
     acts = ("bilateral_needle_placement", "cement_injection", "cavity_creation", "bone_biopsy")
     if not any(i.counted == "documented" for e in acts for i in per_element[e]):
         per_element["imaging_guidance"] = _guides_nothing(per_element["imaging_guidance"])
     needle_sides = _sides_of(per_element["bilateral_needle_placement"], repeats, [])
-    cement_sides = _sides_of(per_element["cement_injection"], repeats, exclusions)
+    cement_sides = _sides_of(per_element["cement_injection"], repeats + treated, exclusions)
     statuses: dict[str, ElementResult] = {}
     for element_id in ELEMENT_IDS:
         items = per_element[element_id]

@@ -29,6 +29,8 @@ _JOINERS = frozenset(
     {"and", "or", "the", "a", "an", "of", "to", "into", "in", "with", "under", "through", "from", "at", "on", "for",
      "was", "were", "is", "are", "by", "via", "then", "each", "both", "using", "over", "after", "before", "per"}
 )
+_WRAP_WIDTH = 45
+_FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9 /&()'-]{0,40}:")
 _BULLET = re.compile(r"^(?:[-*•·▪◦‣]|\d{1,2}[.)]|[a-z][.)]|\[|\(|☐|☒|☑|□)$")
 
 
@@ -71,10 +73,7 @@ def _sentence_starts(doc: Doc) -> None:
             if newlines >= 2 or _BULLET.match(token.text) and newlines:
                 start = True
             elif newlines == 1:
-                wrapped = prev.text[-1:] not in ".;!?" and (
-                    token.text[:1].islower() or prev.text in {",", "-", "/", "(", "&", "+"} or prev.lower_ in _JOINERS
-                )
-                start = not (wrapped or prev.text == ":")
+                start = not (prev.text == ":" or _wrapped(doc, prev, token))
             elif prev.text in {".", "!", "?"} and (token.text[:1].isupper() or token.text[:1].isdigit()):
                 before = doc[prev.i - 1].lower_ if prev.i > 0 else ""
                 start = before not in _ABBREVIATIONS or token.text[:1].isupper() and len(before) > 3
@@ -86,6 +85,24 @@ def _sentence_starts(doc: Doc) -> None:
                 start = True
             token.is_sent_start = start
         prev = token
+
+
+def _wrapped(doc: Doc, prev: Any, token: Any) -> bool:
+    """A single line break inside a sentence: a hard wrap of pasted or dictated prose, not a new line of a form.
+
+    Wrapped when the line does not end a sentence and either the next line goes on in lower case, the line
+    ends on a comma or joining word, or the line is long (forms have short lines; wrapped prose, long ones)
+    and the next line is not a bullet, checkbox or 'Header:' field.
+    """
+    if prev.text[-1:] in ".;!?":
+        return False
+    if token.text[:1].islower() or prev.text in {",", "-", "/", "(", "&", "+"} or prev.lower_ in _JOINERS:
+        return True
+    line_start = doc.text.rfind("\n", 0, prev.idx) + 1
+    next_line = doc.text[token.idx : doc.text.find("\n", token.idx) % (len(doc.text) + 1)]
+    return prev.idx + len(prev.text) - line_start >= _WRAP_WIDTH and not (
+        _BULLET.match(token.text) or _FIELD.match(next_line)
+    )
 
 
 def _keep_longest_per_layer(doc: Doc) -> Doc:
@@ -179,7 +196,10 @@ def to_scan(doc: Doc, patterns: PatternSet) -> NoteScan:
     """Turn a processed Doc into plain data: sentences with their section and role, mentions with modifiers."""
     roles = {name: cat.role for name, cat in patterns.sections.categories.items()}
     section_of_token: list[str | None] = [None] * len(doc)
+    in_title = [False] * len(doc)
     for section in doc._.sections:
+        for i in range(section.title_start, section.title_end):
+            in_title[i] = True
         category = section.category
         if category == OTHER_SECTION:
             category = patterns.sections.category_of_title(doc[section.title_start:section.title_end].text)
@@ -214,6 +234,7 @@ def to_scan(doc: Doc, patterns: PatternSet) -> NoteScan:
                 for m in span._.modifiers
             )),
             finding=patterns.finding_for(span.label_, span.text),
+            in_title=in_title[span.start],
         )
         for span in doc.spans[SPAN_GROUP]
     )

@@ -27,7 +27,7 @@ ELEMENT_IDS: tuple[str, ...] = (
     "bone_biopsy",
 )
 SITE_CATEGORIES = ("sacral", "sacral_procedure", "other_site", "other_procedure", "landmark")
-SIDE_CATEGORIES = ("left", "right", "bilateral", "contralateral", "repeat")
+SIDE_CATEGORIES = ("left", "right", "bilateral", "contralateral", "repeat", "treated", "untreated")
 CODING_CATEGORIES = ("separate_imaging_code", "separate_biopsy_code", "modifier_50")
 IGNORE = "ignore"
 OTHER_SECTION = "other"
@@ -157,9 +157,10 @@ class SectionCategory(_Strict):
 class SectionFile(_Strict):
     description: str
     generic_header: str
+    field_affirmation: str
     categories: dict[str, SectionCategory]
 
-    @field_validator("generic_header")
+    @field_validator("generic_header", "field_affirmation")
     @classmethod
     def _compiles(cls, value: str) -> str | None:
         return _check_regex(value)

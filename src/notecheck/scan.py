@@ -42,6 +42,7 @@ class Mention:
     sentence: int
     modifiers: tuple[Modifier, ...] = ()
     finding: str | None = None
+    in_title: bool = False
 
 
 @dataclass(frozen=True)
