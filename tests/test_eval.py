@@ -52,3 +52,19 @@ def test_min_bars_fail_with_exit_1(tmp_path: Path) -> None:
                            "--min-f1", "0.97", "--min-code-accuracy", "0.97"], capture_output=True, timeout=300)
     assert proc.returncode == 1
     assert "below --min-code-accuracy" in proc.stderr.decode()
+
+
+def test_corpus_meets_the_bars() -> None:
+    """The CI gate: no change may lower F1 for 'documented' below 0.97 on any element, or code accuracy."""
+    proc = subprocess.run([sys.executable, "-m", "notecheck.cli", "eval", str(CORPUS), str(CORPUS / "labels.jsonl"),
+                           "--min-f1", "0.97", "--min-code-accuracy", "0.97"], capture_output=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout.decode()[-3000:] + proc.stderr.decode()
+
+
+def test_no_code_on_real_mtsamples_notes(shared: Path) -> None:
+    """None of the 4,999 MTSamples notes is a sacroplasty: any suggested code is a false positive."""
+    csv_path = shared / "corpora" / "mtsamples" / "mtsamples.csv"
+    proc = subprocess.run([sys.executable, "-m", "notecheck.cli", "negatives", str(csv_path), "--id-column", "",
+                           "--text-column", "transcription"], capture_output=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout.decode()
+    assert "0 notes with a suggested code" in proc.stdout.decode()

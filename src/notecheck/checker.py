@@ -6,7 +6,6 @@ process so a notebook user can call ``notecheck.check_text(text)`` without setup
 
 from __future__ import annotations
 
-import re
 import warnings
 from functools import cached_property
 from pathlib import Path
@@ -25,22 +24,24 @@ DEFAULT_PROFILE = "0201T"
 class Checker:
     """Checks notes against one profile with one pattern set; the NLP pipeline is built on first use."""
 
-    def __init__(self, patterns: PatternSet | str | Path | None = None, profile: str = DEFAULT_PROFILE) -> None:
+    def __init__(self, patterns: PatternSet | str | Path | None = None, profile: str = DEFAULT_PROFILE,
+                 prescreen: bool = True) -> None:
         self.patterns = patterns if isinstance(patterns, PatternSet) else load_patterns(patterns)
         if profile not in self.patterns.profiles:
             known = ", ".join(sorted(self.patterns.profiles))
             raise NotecheckError(f"unknown profile {profile!r}: expected one of {known}")
         self.profile = self.patterns.profiles[profile]
-        self._prescreen = re.compile(self.patterns.sites.prescreen or "", re.IGNORECASE)
+        self._sacral_terms, self._element_terms = self.patterns.prescreen()
+        self._use_prescreen = prescreen
 
     @cached_property
     def nlp(self):  # type: ignore[no-untyped-def]
         return build_pipeline(self.patterns)
 
     def scan(self, text: str) -> NoteScan:
-        """Run the pipeline, or skip it when no sacral term occurs at all (nothing could then be sacral)."""
+        """Run the pipeline, or skip it when the note has no sacral term or no element term at all."""
         text = normalize_newlines(text)
-        if not self._prescreen.search(text):
+        if self._use_prescreen and not (self._sacral_terms.search(text) and self._element_terms.search(text)):
             return NoteScan(text=text, prescreened=True)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=r".*\[W036\]")  # regex-only matchers have no token patterns

@@ -28,6 +28,12 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--min-f1", type=float, help="exit 1 if any element's F1 for 'documented' is below")
     evaluate.add_argument("--min-code-accuracy", type=float, help="exit 1 if code accuracy is below")
 
+    negatives = commands.add_parser("negatives", help="list codes suggested on notes that are not sacroplasties")
+    negatives.add_argument("inputs", nargs="+", metavar="INPUT", help="folder, .jsonl, .csv or note files")
+    negatives.add_argument("--id-column", default="note_id", help="CSV column holding the note id")
+    negatives.add_argument("--text-column", default="text", help="CSV column holding the note text")
+    negatives.add_argument("--max-flagged", type=int, default=0, help="exit 1 above this many (default 0)")
+
     commands.add_parser("schema", help="print the JSON Schema of the report contract")
     return parser
 
@@ -52,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
 
             return evaluate(args.notes_dir, args.labels, checker, fmt=args.format, min_f1=args.min_f1,
                             min_code_accuracy=args.min_code_accuracy)
+        if args.command == "negatives":
+            from .commands.negatives import negatives
+
+            return negatives(args.inputs, checker, args.id_column, args.text_column, args.max_flagged)
     except NotecheckError as exc:
         print(f"notecheck: error: {exc}", file=sys.stderr)
         return exc.exit_code

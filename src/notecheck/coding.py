@@ -84,7 +84,8 @@ def build_report(note_id: str, assessment: Assessment, profile: Profile, profile
                 findings.append(Finding(kind=item.mention.category, message=message))
     if prescreened:
         findings.append(Finding(kind="no_sacral_vocabulary",
-                                message="No sacral procedure vocabulary in this note: not a sacral augmentation."))
+                                message="No sacral site named together with needle, cement, imaging, cavity or "
+                                        "biopsy terms: not a sacral augmentation note."))
     return Report(
         note_id=note_id,
         profile=profile.code,

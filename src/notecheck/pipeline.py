@@ -12,7 +12,7 @@ import re
 import warnings
 from typing import TYPE_CHECKING, Any
 
-from .rules import IGNORE, OTHER_SECTION, PatternSet, flexible_spaces
+from .rules import IGNORE, OTHER_SECTION, PatternSet, regex_source
 from .scan import Mention, Modifier, NoteScan, Sentence
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ def _sentence_starts(doc: Doc) -> None:
     A single newline is kept inside a sentence when the next line starts in lower case and the line before
     does not end with punctuation: that is a broken hard wrap.
     """
+    text = doc.text  # Doc.text is rebuilt on every access
     prev = None
     for token in doc:
         if token.is_space:
@@ -67,13 +68,13 @@ def _sentence_starts(doc: Doc) -> None:
         if prev is None:
             token.is_sent_start = True
         else:
-            gap = doc.text[prev.idx + len(prev.text) : token.idx]
+            gap = text[prev.idx + len(prev.text) : token.idx]
             newlines = gap.count("\n")
             start = False
             if newlines >= 2 or _BULLET.match(token.text) and newlines:
                 start = True
             elif newlines == 1:
-                start = not (prev.text == ":" or _wrapped(doc, prev, token))
+                start = not (prev.text == ":" or _wrapped(text, prev, token))
             elif prev.text in {".", "!", "?"} and (token.text[:1].isupper() or token.text[:1].isdigit()):
                 before = doc[prev.i - 1].lower_ if prev.i > 0 else ""
                 start = before not in _ABBREVIATIONS or token.text[:1].isupper() and len(before) > 3
@@ -87,7 +88,7 @@ def _sentence_starts(doc: Doc) -> None:
         prev = token
 
 
-def _wrapped(doc: Doc, prev: Any, token: Any) -> bool:
+def _wrapped(text: str, prev: Any, token: Any) -> bool:
     """A single line break inside a sentence: a hard wrap of pasted or dictated prose, not a new line of a form.
 
     Wrapped when the line does not end a sentence and either the next line goes on in lower case, the line
@@ -98,8 +99,9 @@ def _wrapped(doc: Doc, prev: Any, token: Any) -> bool:
         return False
     if token.text[:1].islower() or prev.text in {",", "-", "/", "(", "&", "+"} or prev.lower_ in _JOINERS:
         return True
-    line_start = doc.text.rfind("\n", 0, prev.idx) + 1
-    next_line = doc.text[token.idx : doc.text.find("\n", token.idx) % (len(doc.text) + 1)]
+    line_start = text.rfind("\n", 0, prev.idx) + 1
+    line_end = text.find("\n", token.idx)
+    next_line = text[token.idx : line_end if line_end >= 0 else len(text)]
     return prev.idx + len(prev.text) - line_start >= _WRAP_WIDTH and not (
         _BULLET.match(token.text) or _FIELD.match(next_line)
     )
@@ -136,6 +138,12 @@ def _section_pattern(titles: list[str]) -> str:
     )
 
 
+def _union(regexes: list[str]) -> str:
+    """One regex per category: medspaCy's RegexMatcher rescans the whole text once per rule, so rules that
+    behave alike are matched in a single pass (overlaps are still resolved longest-first afterwards)."""
+    return "|".join(f"(?:{r})" for r in regexes)
+
+
 def build_pipeline(patterns: PatternSet) -> Language:
     """Build the pipeline once per process: medspaCy tokenizer, sentences, targets, sections, ConText."""
     medspacy = _import_medspacy()
@@ -156,11 +164,10 @@ def build_pipeline(patterns: PatternSet) -> Language:
         config={"rules": None, "phrase_matcher_attr": "LOWER", "result_type": "group",
                 "span_group_name": SPAN_GROUP, "prune": False},
     )
-    matcher.add([
-        TargetRule(rule.literal, f"{layer}:{category}",
-                   pattern=flexible_spaces(rule.pattern) if rule.pattern else None)
-        for layer, category, rule in patterns.target_rules()
-    ])
+    by_label: dict[str, list[str]] = {}
+    for layer, category, rule in patterns.target_rules():
+        by_label.setdefault(f"{layer}:{category}", []).append(patterns.rule_regex(rule))
+    matcher.add([TargetRule(label, label, pattern=_union(regexes)) for label, regexes in by_label.items()])
     nlp.add_pipe(PRUNER)
     sectionizer = nlp.add_pipe(
         "medspacy_sectionizer",
@@ -179,11 +186,14 @@ def build_pipeline(patterns: PatternSet) -> Language:
                 "prune_on_modifier_overlap": True, "prune_on_target_overlap": False, "span_attrs": None,
                 "input_span_type": "group", "span_group_name": SPAN_GROUP},
     )
+    by_behaviour: dict[tuple[Any, ...], list[str]] = {}
+    for rule in patterns.context.rules:
+        key = (rule.category, rule.direction, rule.max_scope, tuple(rule.excluded_types or ()))
+        by_behaviour.setdefault(key, []).append(regex_source(rule.pattern, rule.literal))
     context.add([
-        ConTextRule(rule.literal, rule.category, pattern=flexible_spaces(rule.pattern) if rule.pattern else None,
-                    direction=rule.direction,
-                    max_scope=rule.max_scope)
-        for rule in patterns.context.rules
+        ConTextRule(category, category, pattern=_union(regexes), direction=direction, max_scope=max_scope,
+                    excluded_types=set(excluded) or None)
+        for (category, direction, max_scope, excluded), regexes in by_behaviour.items()
     ])
     return nlp
 

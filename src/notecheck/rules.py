@@ -68,6 +68,11 @@ def flexible_spaces(pattern: str) -> str:
     return "".join(out)
 
 
+def regex_source(pattern: str | None, literal: str) -> str:
+    """The regex a rule is matched with: its pattern with flexible spaces, or its literal as a whole word."""
+    return flexible_spaces(pattern) if pattern else rf"\b{re.escape(literal)}\b"
+
+
 def _check_regex(value: str | None) -> str | None:
     """Reject a rule whose regex does not compile, naming the regex error."""
     if value is not None:
@@ -120,7 +125,6 @@ class ElementFile(_Strict):
 class RuleFile(_Strict):
     description: str
     rules: list[Rule] = Field(min_length=1)
-    prescreen: str | None = None
 
 
 class ContextCategory(_Strict):
@@ -134,6 +138,7 @@ class ContextRuleData(_Strict):
     direction: Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"]
     pattern: str | None = None
     max_scope: int | None = Field(default=None, gt=0)
+    excluded_types: list[str] | None = Field(default=None, description="'layer:category' targets it never modifies")
     comment: str = Field(min_length=3)
 
     @field_validator("pattern")
@@ -208,6 +213,20 @@ class PatternSet:
         out += [("coding", rule.category or IGNORE, rule) for rule in self.coding.rules]
         return out
 
+
+    def rule_regex(self, rule: Rule) -> str:
+        return regex_source(rule.pattern, rule.literal)
+
+    def prescreen(self) -> tuple[re.Pattern[str], re.Pattern[str]]:
+        """Sacral-site and element vocabularies as two regexes built from the rules themselves.
+
+        A note that lacks either cannot have an element attributed to the sacrum, so skipping the pipeline for
+        it changes no element status and no code (tests/test_prescreen.py checks that on real notes).
+        """
+        sacral = [self.rule_regex(r) for r in self.sites.rules if r.category in ("sacral", "sacral_procedure")]
+        element = [self.rule_regex(r) for _, c, r in self.target_rules() if c in ELEMENT_IDS]
+        return (re.compile("|".join(f"(?:{r})" for r in sacral), re.IGNORECASE),
+                re.compile("|".join(f"(?:{r})" for r in element), re.IGNORECASE))
 
     def finding_for(self, label: str, text: str) -> str | None:
         """The finding message of the rule behind a 'layer:category' match, found by its regex."""
@@ -301,13 +320,6 @@ def load_patterns(directory: str | Path | Traversable | None = None) -> PatternS
     sections = load("sections.json", SectionFile)
     if sites is not None:
         _check_categories("sites.json", sites.rules, (*SITE_CATEGORIES,), problems)
-        if sites.prescreen is None:
-            problems.append("sites.json: prescreen: a regular expression covering every sacral term is required")
-        else:
-            try:
-                re.compile(sites.prescreen)
-            except re.error as exc:
-                problems.append(f"sites.json: prescreen: not a valid regular expression: {exc}")
     if laterality is not None:
         _check_categories("laterality.json", laterality.rules, (*SIDE_CATEGORIES, IGNORE), problems)
     if coding is not None:
