@@ -28,6 +28,20 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--min-f1", type=float, help="exit 1 if any element's F1 for 'documented' is below")
     evaluate.add_argument("--min-code-accuracy", type=float, help="exit 1 if code accuracy is below")
 
+    audit = commands.add_parser("audit", help="check a batch of notes and write JSONL, CSV, summary and HTML")
+    audit.add_argument("inputs", nargs="+", metavar="INPUT",
+                       help="folders (recursive), .jsonl, .csv, FHIR .json (DocumentReference or Bundle), or files")
+    audit.add_argument("-o", "--out", default="audit-out", help="output folder (default: audit-out)")
+    audit.add_argument("--glob", default="*.txt", help="file pattern inside folders (default: *.txt)")
+    audit.add_argument("--id-column", default="note_id", help="CSV column holding the note id")
+    audit.add_argument("--text-column", default="text", help="CSV column holding the note text")
+    audit.add_argument("--max-bytes", type=int, default=1_000_000, help="notes larger than this are error rows")
+    audit.add_argument("--workers", type=int, default=None, help="worker processes (default: the machine's cores)")
+    audit.add_argument("--resume", action="store_true", help="continue an interrupted run in the same folder")
+    audit.add_argument("--fail-on", choices=["errors", "incomplete", "never"], default="incomplete",
+                       help="what makes the exit code 1 (default: incomplete notes or error rows)")
+    audit.add_argument("--quiet", action="store_true", help="no progress bar or closing line on stderr")
+
     negatives = commands.add_parser("negatives", help="list codes suggested on notes that are not sacroplasties")
     negatives.add_argument("inputs", nargs="+", metavar="INPUT", help="folder, .jsonl, .csv or note files")
     negatives.add_argument("--id-column", default="note_id", help="CSV column holding the note id")
@@ -58,6 +72,15 @@ def main(argv: list[str] | None = None) -> int:
 
             return evaluate(args.notes_dir, args.labels, checker, fmt=args.format, min_f1=args.min_f1,
                             min_code_accuracy=args.min_code_accuracy)
+        if args.command == "audit":
+            from .audit import AuditOptions, default_workers
+            from .commands.audit import audit
+
+            options = AuditOptions(patterns=args.patterns, profile=args.profile, resume=args.resume,
+                                   workers=args.workers or default_workers())
+            return audit(args.inputs, args.out, options, glob=args.glob, id_column=args.id_column,
+                         text_column=args.text_column, max_bytes=args.max_bytes, fail_on=args.fail_on,
+                         quiet=args.quiet)
         if args.command == "negatives":
             from .commands.negatives import negatives
 

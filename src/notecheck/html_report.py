@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from html import escape
 from itertools import islice
 
@@ -115,24 +115,26 @@ _SCRIPT = """
 """
 
 
-def render_html(rows: Iterable[AuditRow], summary: Summary, title: str = "notecheck audit") -> str:
-    """The whole audit page; rows are consumed once, so a generator over a large batch is fine."""
-    labels: dict[str, str] = {}
-    cards = []
-    for row in rows:
-        if row.report is not None:
-            labels.update((key, result.label) for key, result in row.report.elements.items())
-        cards.append(_card(row))
-    return "".join([
+def iter_html(rows: Iterable[AuditRow], summary: Summary, labels: dict[str, str],
+              title: str = "notecheck audit") -> Iterator[str]:
+    """The audit page in pieces, one card at a time, so a batch of any size is written without holding it."""
+    yield from (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width,initial-scale=1">',
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>\n",
         f"<h1>{escape(title)}</h1>\n",
         _summary(summary, labels),
-        _filters(summary, len(cards)),
-        '<main id="cards">\n', *cards, "</main>\n",
-        f"<script>{_SCRIPT}</script>\n</body></html>\n",
-    ])
+        _filters(summary, summary.inputs),
+        '<main id="cards">\n',
+    )
+    yield from (_card(row) for row in rows)
+    yield f"</main>\n<script>{_SCRIPT}</script>\n</body></html>\n"
+
+
+def render_html(rows: Iterable[AuditRow], summary: Summary, labels: dict[str, str] | None = None,
+                title: str = "notecheck audit") -> str:
+    """The whole audit page as one string (for tests and notebooks); element labels default to the ids."""
+    return "".join(iter_html(rows, summary, labels or {}, title))
 
 
 def _summary(summary: Summary, labels: dict[str, str]) -> str:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import textwrap
+from collections.abc import Iterable
+from typing import TextIO
 
-from .models import Evidence, Report
+from .models import AuditRow, Evidence, Report
+from .rules import ELEMENT_IDS
 
 _STATUS = {"documented": "documented", "not_performed": "not performed", "missing": "MISSING"}
 
@@ -60,3 +64,22 @@ def render_json(report: Report) -> str:
 def report_schema() -> str:
     """The JSON Schema of the report contract, as committed in schema/report.schema.json."""
     return json.dumps(Report.model_json_schema(), indent=2, sort_keys=True) + "\n"
+
+
+CSV_COLUMNS = ["row", "note_id", "source", "outcome", "suggested_code", "laterality", "complete",
+               *ELEMENT_IDS, "missing_required", "error"]
+
+
+def write_csv(rows: Iterable[AuditRow], out: TextIO) -> None:
+    """One row per note: verdict, code, one column per element status, the missing list (';'-separated)."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        report = row.report
+        writer.writerow([
+            row.row, row.note_id, row.source, row.outcome,
+            (report.suggested_code or "") if report else "", report.laterality if report else "",
+            str(report.complete).lower() if report else "",
+            *((report.elements[e].status if report else "") for e in ELEMENT_IDS),
+            ";".join(report.missing_required) if report else "", row.error or "",
+        ])
