@@ -44,7 +44,7 @@ class AuditOptions:
 def _init_worker(patterns: str | None, profile: str) -> None:
     global _worker_checker
     _worker_checker = Checker(patterns, profile=profile)
-    _worker_checker.nlp  # build once per worker, before the first note
+    _worker_checker.scanner  # build the pipeline once per worker, before the first note
 
 
 def _row_json(task: tuple[int, Item]) -> str:

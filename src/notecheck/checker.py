@@ -6,7 +6,6 @@ process so a notebook user can call ``notecheck.check_text(text)`` without setup
 
 from __future__ import annotations
 
-import warnings
 from functools import cached_property
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from .coding import build_report
 from .errors import NotecheckError
 from .models import Report
 from .rules import PatternSet, load_patterns
-from .pipeline import build_pipeline, normalize_newlines, to_scan
+from .pipeline import Scanner, normalize_newlines
 from .scan import NoteScan
 
 DEFAULT_PROFILE = "0201T"
@@ -35,18 +34,15 @@ class Checker:
         self._use_prescreen = prescreen
 
     @cached_property
-    def nlp(self):  # type: ignore[no-untyped-def]
-        return build_pipeline(self.patterns)
+    def scanner(self) -> Scanner:
+        return Scanner(self.patterns)
 
     def scan(self, text: str) -> NoteScan:
         """Run the pipeline, or skip it when the note has no sacral term or no element term at all."""
         text = normalize_newlines(text)
         if self._use_prescreen and not (self._sacral_terms.search(text) and self._element_terms.search(text)):
             return NoteScan(text=text, prescreened=True)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=r".*\[W036\]")  # regex-only matchers have no token patterns
-            doc = self.nlp(text)
-        return to_scan(doc, self.patterns)
+        return self.scanner(text)
 
     def check_text(self, text: str, note_id: str = "note") -> Report:
         scan = self.scan(text)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 import warnings
+from bisect import bisect_left, bisect_right
 from typing import TYPE_CHECKING, Any
 
-from .rules import IGNORE, OTHER_SECTION, PatternSet, regex_source
+from .rules import IGNORE, OTHER_SECTION, PatternSet, SectionTitles, regex_source
 from .scan import Mention, Modifier, NoteScan, Sentence
 
 if TYPE_CHECKING:
@@ -125,6 +126,54 @@ def _keep_longest_per_layer(doc: Doc) -> Doc:
     return doc
 
 
+def _one_pass_regex(component: Any) -> None:
+    """Make a medspaCy component's regex matching build the note text once per Doc, not once per rule.
+
+    medspaCy's RegexMatcher reads ``Doc.text_with_ws`` (rebuilt from every token on each access) for every
+    rule and twice more for every match that does not fall on token boundaries: over half of the pipeline's
+    time on long notes. The component's own RegexMatcher instance is switched to a subclass whose __call__
+    gives the same matches from one text and a bisect over token offsets; nothing global is patched.
+    """
+    from medspacy.common.medspacy_matcher import MedspacyMatcher
+
+    for value in vars(component).values():
+        if isinstance(value, MedspacyMatcher):
+            inner = value._MedspacyMatcher__regex_matcher  # type: ignore[attr-defined]
+            inner.__class__ = _one_pass_class(type(inner))
+
+
+def _one_pass_class(base: type) -> type:
+    if getattr(base, "_one_pass", False):
+        return base
+
+    class OnePassRegexMatcher(base):  # type: ignore[misc, valid-type]
+        _one_pass = True
+
+        def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
+            text = doc.text_with_ws
+            starts = [token.idx for token in doc]
+            size = len(starts)
+            matches: list[tuple[int, int, int]] = []
+            for match_id, patterns in self._patterns.items():
+                on_match = self._callbacks[match_id]
+                for pattern in patterns:
+                    for found in pattern.finditer(text):
+                        span = doc.char_span(found.start(), found.end())
+                        if span is not None:
+                            start, end = span.start, span.end
+                        else:  # medspaCy's get_token_for_char: start snaps left, end snaps right
+                            i = bisect_left(starts, found.start())
+                            start = i if i < size and starts[i] == found.start() else (i - 1) % size
+                            end = bisect_left(starts, found.end())
+                        if end > start:
+                            matches.append((match_id, start, end))
+                        if on_match is not None:
+                            on_match(self, doc, len(matches) - 1, matches)
+            return matches
+
+    return OnePassRegexMatcher
+
+
 def _section_pattern(titles: list[str]) -> str:
     """A header: a title at the start of a line followed by ':' or '-', or the title in capitals anywhere
     followed by ':' (dictated notes run headers into one line), or a capitalised title alone on its line."""
@@ -168,6 +217,7 @@ def build_pipeline(patterns: PatternSet) -> Language:
     for layer, category, rule in patterns.target_rules():
         by_label.setdefault(f"{layer}:{category}", []).append(patterns.rule_regex(rule))
     matcher.add([TargetRule(label, label, pattern=_union(regexes)) for label, regexes in by_label.items()])
+    _one_pass_regex(matcher)
     nlp.add_pipe(PRUNER)
     sectionizer = nlp.add_pipe(
         "medspacy_sectionizer",
@@ -179,6 +229,7 @@ def build_pipeline(patterns: PatternSet) -> Language:
         SectionRule(category=name, literal=name, pattern=_section_pattern(category.titles))
         for name, category in patterns.sections.categories.items()
     ] + [SectionRule(category=OTHER_SECTION, literal=OTHER_SECTION, pattern=patterns.sections.generic_header)])
+    _one_pass_regex(sectionizer)
     context = nlp.add_pipe(
         "medspacy_context",
         config={"rules": None, "phrase_matcher_attr": "LOWER", "allowed_types": None, "excluded_types": None,
@@ -195,6 +246,7 @@ def build_pipeline(patterns: PatternSet) -> Language:
                     excluded_types=set(excluded) or None)
         for (category, direction, max_scope, excluded), regexes in by_behaviour.items()
     ])
+    _one_pass_regex(context)
     return nlp
 
 
@@ -202,53 +254,74 @@ def _collapse(text: str) -> str:
     return " ".join(text.split())
 
 
-def to_scan(doc: Doc, patterns: PatternSet) -> NoteScan:
-    """Turn a processed Doc into plain data: sentences with their section and role, mentions with modifiers."""
-    roles = {name: cat.role for name, cat in patterns.sections.categories.items()}
-    section_of_token: list[str | None] = [None] * len(doc)
-    in_title = [False] * len(doc)
-    for section in doc._.sections:
-        for i in range(section.title_start, section.title_end):
-            in_title[i] = True
-        category = section.category
-        if category == OTHER_SECTION:
-            category = patterns.sections.category_of_title(doc[section.title_start:section.title_end].text)
-        start, end = section.section_span
-        for i in range(start, end):
-            section_of_token[i] = category
-    sentences: list[Sentence] = []
-    sentence_of_token = [0] * len(doc)
-    for sent in doc.sents:
-        if not sent.text.strip():
-            for i in range(sent.start, sent.end):
-                sentence_of_token[i] = max(len(sentences) - 1, 0)
-            continue
-        index = len(sentences)
-        for i in range(sent.start, sent.end):
-            sentence_of_token[i] = index
-        category = section_of_token[sent.start] or section_of_token[sent.end - 1]
-        sentences.append(Sentence(index, sent.start_char, sent.end_char, _collapse(sent.text), category,
-                                  roles.get(category, "performed") if category else "performed"))
-    mentions = tuple(
-        Mention(
-            layer=span.label_.partition(":")[0],
-            category=span.label_.partition(":")[2],
-            text=span.text,
-            start=span.start_char,
-            end=span.end_char,
-            token_start=span.start,
-            token_end=span.end,
-            sentence=sentence_of_token[span.start],
-            modifiers=tuple(dict.fromkeys(
+class Scanner:
+    """The pipeline plus what turns its Doc into plain data; built once per process and reused."""
+
+    def __init__(self, patterns: PatternSet) -> None:
+        self.patterns = patterns
+        self.nlp = build_pipeline(patterns)
+        self.roles = {name: cat.role for name, cat in patterns.sections.categories.items()}
+        self.titles = SectionTitles(patterns.sections)
+        self.findings: dict[str, list[tuple[re.Pattern[str], str]]] = {}
+        for layer, category, rule in patterns.target_rules():
+            if rule.finding:
+                self.findings.setdefault(f"{layer}:{category}", []).append(
+                    (re.compile(patterns.rule_regex(rule), re.IGNORECASE), rule.finding)
+                )
+
+    def __call__(self, text: str) -> NoteScan:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r".*\[W036\]")  # regex-only matchers have no token patterns
+            return self.to_scan(self.nlp(text))
+
+    def _finding(self, label: str, text: str) -> str | None:
+        for regex, finding in self.findings.get(label, ()):
+            if regex.fullmatch(text):
+                return finding
+        return None
+
+    def to_scan(self, doc: Doc) -> NoteScan:
+        """Sentences with their section and role; mentions with sentence, modifiers and finding."""
+        sections = []  # (start token, end token, category, title end token), in note order
+        for section in doc._.sections:
+            category = section.category
+            if category == OTHER_SECTION:
+                category = self.titles.category_of(doc[section.title_start : section.title_end].text)
+            start, end = section.section_span
+            sections.append((start, end, category, section.title_end))
+        section_starts = [s[0] for s in sections]
+
+        def section_at(token: int) -> tuple[int, int, str, int] | None:
+            i = bisect_right(section_starts, token) - 1
+            return sections[i] if i >= 0 and token < sections[i][1] else None
+
+        sentences: list[Sentence] = []
+        sentence_starts: list[int] = []
+        for sent in doc.sents:
+            text = sent.text
+            if not text.strip():
+                continue
+            found = section_at(sent.start) or section_at(sent.end - 1)
+            category = found[2] if found else None
+            sentence_starts.append(sent.start)
+            sentences.append(Sentence(len(sentences), sent.start_char, sent.end_char, _collapse(text), category,
+                                      self.roles.get(category, "performed") if category else "performed"))
+        mentions = []
+        for span in doc.spans[SPAN_GROUP]:
+            layer, _, category = span.label_.partition(":")
+            found = section_at(span.start)
+            modifiers = tuple(dict.fromkeys(
                 Modifier(m.category, _collapse(doc[m.modifier_span[0]:m.modifier_span[1]].text))
                 for m in span._.modifiers
-            )),
-            finding=patterns.finding_for(span.label_, span.text),
-            in_title=in_title[span.start],
-        )
-        for span in doc.spans[SPAN_GROUP]
-    )
-    return NoteScan(text=doc.text, sentences=tuple(sentences), mentions=mentions)
+            ))
+            mentions.append(Mention(
+                layer=layer, category=category, text=span.text, start=span.start_char, end=span.end_char,
+                token_start=span.start, token_end=span.end,
+                sentence=max(bisect_right(sentence_starts, span.start) - 1, 0),
+                modifiers=modifiers, finding=self._finding(span.label_, span.text),
+                in_title=found is not None and span.start < found[3],
+            ))
+        return NoteScan(text=doc.text, sentences=tuple(sentences), mentions=tuple(mentions))
 
 
 def normalize_newlines(text: str) -> str:

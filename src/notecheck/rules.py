@@ -170,17 +170,30 @@ class SectionFile(_Strict):
     def _compiles(cls, value: str) -> str | None:
         return _check_regex(value)
 
-    def category_of_title(self, title: str) -> str:
-        """The category of a header no title matched exactly: context categories first, by titles it contains."""
-        words = " " + re.sub(r"[^a-z0-9/&]+", " ", title.lower()).strip() + " "
-        ordered = sorted(self.categories.items(), key=lambda item: item[1].role != "context")
-        for exact in (True, False):
-            for name, category in ordered:
-                for known in category.titles:
-                    known_words = " " + re.sub(r"[^a-z0-9/&]+", " ", known.lower()).strip() + " "
-                    if (words == known_words) if exact else (known_words in words):
-                        return name
-        return OTHER_SECTION
+
+def _words(title: str) -> str:
+    return " " + re.sub(r"[^a-z0-9/&]+", " ", title.lower()).strip() + " "
+
+
+class SectionTitles:
+    """Finds the category of a header that no title rule matched exactly ('Consent discussion:').
+
+    An exact title wins; otherwise the first category whose title the header contains, context categories
+    first (so 'Planned procedure' is a plan, not a procedure); otherwise 'other', which counts as performed.
+    """
+
+    def __init__(self, sections: SectionFile) -> None:
+        ordered = sorted(sections.categories.items(), key=lambda item: item[1].role != "context")
+        self.exact = {}
+        for name, category in reversed(ordered):
+            self.exact.update({_words(title): name for title in category.titles})
+        self.contained = [(_words(title), name) for name, category in ordered for title in category.titles]
+
+    def category_of(self, title: str) -> str:
+        words = _words(title)
+        if words in self.exact:
+            return self.exact[words]
+        return next((name for known, name in self.contained if known in words), OTHER_SECTION)
 
 
 class Profile(_Strict):
@@ -227,15 +240,6 @@ class PatternSet:
         element = [self.rule_regex(r) for _, c, r in self.target_rules() if c in ELEMENT_IDS]
         return (re.compile("|".join(f"(?:{r})" for r in sacral), re.IGNORECASE),
                 re.compile("|".join(f"(?:{r})" for r in element), re.IGNORECASE))
-
-    def finding_for(self, label: str, text: str) -> str | None:
-        """The finding message of the rule behind a 'layer:category' match, found by its regex."""
-        layer, _, category = label.partition(":")
-        for rule_layer, rule_category, rule in self.target_rules():
-            if rule.finding and (rule_layer, rule_category) == (layer, category):
-                if re.fullmatch(rule.pattern or re.escape(rule.literal), text, re.IGNORECASE):
-                    return rule.finding
-        return None
 
 
 def default_patterns_dir() -> Traversable:
