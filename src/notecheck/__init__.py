@@ -5,7 +5,8 @@ Importing notecheck builds nothing and changes no global state; the medspaCy pip
 
 from .checker import Checker, check_text
 from .errors import InputError, NotecheckError, PatternError
-from .models import ElementResult, Evidence, Finding, Report
+from .models import ElementResult, Evidence, Finding, Query, Report
+from .queries import draft_queries
 from .rules import load_patterns
 
 __all__ = [
@@ -16,7 +17,9 @@ __all__ = [
     "InputError",
     "NotecheckError",
     "PatternError",
+    "Query",
     "Report",
     "check_text",
+    "draft_queries",
     "load_patterns",
 ]

@@ -23,6 +23,7 @@ from .rules import ELEMENT_IDS, PatternSet
 from .scan import Mention, NoteScan, Sentence
 
 _LEVEL = re.compile(r"[LTC](?:1[0-2]|[1-9])(?: ?(?:-|through|to) ?[LTS]?(?:1[0-2]|[1-9]))?", re.IGNORECASE)
+_CHECKED = re.compile(r"\[\s*[xX✓✔]\s*\]\s*(?:bilateral|both)|[☒☑✓✔]\s*(?:bilateral|both)", re.IGNORECASE)
 CUE_WINDOW = 150  # characters either side of a mention in which its act must be stated
 BOTH = frozenset({"left", "right"})
 SITE_ELEMENTS = ("bilateral_needle_placement", "cement_injection", "cavity_creation", "bone_biopsy",
@@ -51,6 +52,7 @@ class Assessment:
     cement_sides: frozenset[str]
     needle_sides: frozenset[str]
     title_sides: frozenset[str]
+    declared_sides: list[Evidence]
     judged: list[Judged] = field(default_factory=list)
     other_procedures: list[Judged] = field(default_factory=list)
     codes: list[Judged] = field(default_factory=list)
@@ -197,12 +199,13 @@ def _distance(a: Mention, b: Mention) -> int:
     return 0
 
 
-def _evidence(item: Judged) -> Evidence:
+def _evidence(item: Judged, scan: NoteScan) -> Evidence:
     m = item.mention
     return Evidence(
         text=m.text,
         start=m.start,
         end=m.end,
+        line=scan.line_of(m.start),
         sentence=item.sentence.text,
         section=item.sentence.section,
         modifiers=[f"{mod.category}: {mod.text}" for mod in m.modifiers],
@@ -227,9 +230,11 @@ def _apply_site(item: Judged, sacral_note: bool) -> Judged:
 
 
 def _element_status(items: list[Judged]) -> tuple[str, list[Judged]]:
-    """Addendum statements win; then a positive mention documents, a negated one says not performed."""
+    """Addendum statements win; then a positive mention documents, a negated one says not performed.
+    The pool lists body statements before the procedure title, so evidence quotes the narrative first."""
     addendum = [i for i in items if i.sentence.role == "addendum" and i.counted != "discounted"]
     pool = addendum or [i for i in items if i.counted != "discounted"]
+    pool = sorted(pool, key=lambda i: (i.sentence.section == "procedure_title", i.mention.start))
     if any(i.counted == "documented" for i in pool):
         return "documented", pool
     if pool:
@@ -252,11 +257,11 @@ def _sides_of(items: list[Judged], adders: list[Judged], removers: list[Judged])
     return frozenset(sides)
 
 
-def _apply_cue(item: Judged, cues: dict[str, re.Pattern[str]], scan: NoteScan) -> Judged:
+def _apply_cue(item: Judged, cues: dict[str, tuple[re.Pattern[str], str]], scan: NoteScan) -> Judged:
     """A mention whose sentence (or the next, for template fields split over lines) does not state the act
     ('stable cement in both alae', 'no cement in the canal') is discounted."""
-    cue = cues.get(item.mention.category)
-    if item.counted == "discounted" or cue is None:
+    cue, applies_to = cues.get(item.mention.category, (None, ""))
+    if item.counted == "discounted" or cue is None or item.counted == "not_performed" and applies_to != "both":
         return item
     m = item.mention
     window = scan.text[max(item.sentence.start, m.start - CUE_WINDOW) : min(item.sentence.end, m.end + CUE_WINDOW)]
@@ -291,7 +296,8 @@ def _guides_nothing(items: list[Judged]) -> list[Judged]:
 def assess(scan: NoteScan, patterns: PatternSet, requirements: dict[str, str]) -> Assessment:
     """Judge every mention and derive each element's status, evidence and sides."""
     effects = _effects(patterns)
-    cues = {e: re.compile(f.cue.pattern, re.IGNORECASE) for e, f in patterns.elements.items() if f.cue}
+    cues = {e: (re.compile(f.cue.pattern, re.IGNORECASE), f.cue.applies_to)
+            for e, f in patterns.elements.items() if f.cue}
     affirmation = re.compile(patterns.sections.field_affirmation, re.IGNORECASE)
     sacral_note = any(_SITE_KIND[m.category] == "sacral" for m in scan.mentions if m.layer == "site")
     judged = [_apply_field(_apply_cue(_apply_site(i, sacral_note), cues, scan), affirmation, scan)
@@ -332,18 +338,16 @@ def assess(scan: NoteScan, patterns: PatternSet, requirements: dict[str, str]) -
             requirement=requirements[element_id],
             label=patterns.elements[element_id].label,
             sides=sorted(sides),
-            evidence=[_evidence(i) for i in pool + rest],
+            evidence=[_evidence(i, scan) for i in pool + rest],
         )
-    title_sides = frozenset(
-        side for i in judged
-        if i.mention.layer == "side" and i.sentence.section == "procedure_title" and i.counted == "documented"
-        for side in i.sides
-    )
+    declared = [i for i in judged if i.mention.category == "bilateral" and i.counted == "documented"
+                and (i.sentence.section == "procedure_title" or _CHECKED.search(i.sentence.text))]
     return Assessment(
         elements=statuses,
         cement_sides=cement_sides,
         needle_sides=needle_sides,
-        title_sides=title_sides,
+        title_sides=BOTH if declared else frozenset(),
+        declared_sides=[_evidence(i, scan) for i in declared],
         judged=judged,
         other_procedures=[_with_level(i, scan) for i in judged
                           if i.mention.category == "other_procedure" and i.counted == "documented"],

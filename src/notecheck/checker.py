@@ -6,6 +6,7 @@ process so a notebook user can call ``notecheck.check_text(text)`` without setup
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 
@@ -32,6 +33,7 @@ class Checker:
         self.profile = self.patterns.profiles[profile]
         self._sacral_terms, self._element_terms = self.patterns.prescreen()
         self._use_prescreen = prescreen
+        self._date = re.compile(self.patterns.sections.encounter_date, re.IGNORECASE)
 
     @cached_property
     def scanner(self) -> Scanner:
@@ -47,7 +49,9 @@ class Checker:
     def check_text(self, text: str, note_id: str = "note") -> Report:
         scan = self.scan(text)
         assessment = assess(scan, self.patterns, self.profile.elements)
-        return build_report(note_id, assessment, self.profile, self.patterns.profiles, prescreened=scan.prescreened)
+        date = self._date.search(scan.text)
+        return build_report(note_id, assessment, self.profile, self.patterns.profiles, prescreened=scan.prescreened,
+                            encounter_date=date.group(1) if date else None)
 
 
 _default: Checker | None = None

@@ -19,7 +19,12 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="check notes and print a verdict per note")
     check.add_argument("notes", nargs="+", metavar="NOTE", help="note files, or - for standard input")
-    check.add_argument("--format", choices=["text", "json"], default="text")
+    check.add_argument("--format", choices=["text", "json", "markdown"], default="text",
+                       help="markdown: a coder worksheet with evidence, findings and drafted queries")
+
+    query = commands.add_parser("query", help="draft compliant provider queries for what each note leaves out")
+    query.add_argument("notes", nargs="+", metavar="NOTE", help="note files, or - for standard input")
+    query.add_argument("--format", choices=["text", "json", "markdown"], default="text")
 
     evaluate = commands.add_parser("eval", help="score the checker against labeled notes")
     evaluate.add_argument("notes_dir", metavar="NOTES_DIR", help="folder of <id>.txt notes")
@@ -67,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
             from .commands.check import check
 
             return check(args.notes, checker, fmt=args.format)
+        if args.command == "query":
+            from .commands.query import query
+
+            return query(args.notes, checker, fmt=args.format)
         if args.command == "eval":
             from .commands.eval import evaluate
 

@@ -39,7 +39,7 @@ def _other_site_findings(assessment: Assessment) -> list[Finding]:
 
 
 def build_report(note_id: str, assessment: Assessment, profile: Profile, profiles: dict[str, Profile],
-                 prescreened: bool = False) -> Report:
+                 prescreened: bool = False, encounter_date: str | None = None) -> Report:
     laterality = laterality_of(assessment)
     code = suggest_code(laterality, profiles)
     elements = assessment.elements
@@ -72,7 +72,9 @@ def build_report(note_id: str, assessment: Assessment, profile: Profile, profile
     if assessment.title_sides == BOTH and laterality in ("left", "right"):
         findings.append(Finding(
             kind="laterality_conflict",
-            message=f"The procedure title says bilateral but the body documents only the {laterality} side.",
+            message=f"The procedure title or a template box says bilateral but the body documents only the "
+                    f"{laterality} side.",
+            evidence=assessment.declared_sides[:2],
         ))
     findings.extend(_other_site_findings(assessment))
     if code is not None:
@@ -96,5 +98,6 @@ def build_report(note_id: str, assessment: Assessment, profile: Profile, profile
         complete=code == profile.code and not missing and sides_ok,
         suggested_code=code,
         findings=findings,
+        encounter_date=encounter_date,
         prescreened=prescreened,
     )

@@ -27,6 +27,7 @@ class Evidence(_Model):
     text: str = Field(description="The matched words, as written in the note.")
     start: int = Field(description="Character offset of the match in the note text.")
     end: int = Field(description="Character offset just past the match.")
+    line: int = Field(description="1-based line of the note the match starts on.")
     sentence: str = Field(description="The sentence the match stands in, whitespace collapsed.")
     section: str | None = Field(description="Section category the sentence belongs to, if any header was found.")
     modifiers: list[str] = Field(description="ConText modifiers that applied, as 'CATEGORY: text'.")
@@ -49,6 +50,7 @@ class Finding(_Model):
     kind: str = Field(description="Stable machine name of the finding, e.g. 'missing_required'.")
     message: str = Field(description="The finding in plain words for a coder.")
     element: str | None = None
+    evidence: list[Evidence] = Field(default_factory=list, description="Statements behind the finding, if any.")
 
 
 class Report(_Model):
@@ -64,6 +66,7 @@ class Report(_Model):
     complete: bool
     suggested_code: str | None
     findings: list[Finding]
+    encounter_date: str | None = Field(default=None, description="Date of service as written in the note, if any.")
     prescreened: bool = Field(
         default=False, description="True when the note had no sacral vocabulary and skipped the full pipeline."
     )
@@ -99,3 +102,24 @@ class Summary(_Model):
     )
     prescreened: int = Field(description="Notes with no sacral vocabulary, answered without the full pipeline.")
     flagged: int = Field(description="Notes checked after an input repair (see row flags).")
+
+
+class Indicator(_Model):
+    """A clinical indicator: a verbatim quote from the note and where it stands."""
+
+    quote: str
+    section: str | None
+    line: int
+
+
+class Query(_Model):
+    """A provider query draft; the query tool adds the provider's name and signature."""
+
+    note_id: str
+    encounter_date: str | None
+    topic: str
+    gap: str
+    indicators: list[Indicator]
+    question: str
+    response: Literal["multiple_choice", "open_ended"]
+    options: list[str]

@@ -107,6 +107,9 @@ class Cue(_Strict):
 
     pattern: str
     comment: str = Field(min_length=3)
+    applies_to: Literal["positive", "both"] = Field(
+        description="'both' also discounts negations without the act ('no cement in the canal' is no denial)"
+    )
 
     @field_validator("pattern")
     @classmethod
@@ -163,9 +166,10 @@ class SectionFile(_Strict):
     description: str
     generic_header: str
     field_affirmation: str
+    encounter_date: str
     categories: dict[str, SectionCategory]
 
-    @field_validator("generic_header", "field_affirmation")
+    @field_validator("generic_header", "field_affirmation", "encounter_date")
     @classmethod
     def _compiles(cls, value: str) -> str | None:
         return _check_regex(value)
@@ -196,6 +200,39 @@ class SectionTitles:
         return next((name for known, name in self.contained if known in words), OTHER_SECTION)
 
 
+class BannedPhrase(_Strict):
+    pattern: str
+    comment: str = Field(min_length=3)
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str | None:
+        return _check_regex(value)
+
+
+class Compliance(_Strict):
+    """What every provider query must keep: required options, and phrases a compliant query never uses."""
+
+    description: str
+    required_options: list[str] = Field(min_length=1)
+    banned: list[BannedPhrase] = Field(min_length=1)
+
+    def violations(self, text: str) -> list[str]:
+        return [b.comment for b in self.banned if re.search(b.pattern, text, re.IGNORECASE)]
+
+
+class QueryTemplate(_Strict):
+    """One gap type's query: a neutral question and, where choices would not lead, the options."""
+
+    gap: Literal["missing_required", "laterality_undetermined", "laterality_conflict", "volume_one_side",
+                 "specimen_source", "when_performed_hint"]
+    element: str | None = None
+    topic: str
+    comment: str = Field(min_length=3)
+    question: str = Field(min_length=10)
+    options: list[str]
+
+
 class Profile(_Strict):
     code: str
     title: str
@@ -215,6 +252,8 @@ class PatternSet:
     context: ContextFile
     sections: SectionFile
     profiles: dict[str, Profile]
+    queries: dict[str, QueryTemplate]
+    compliance: Compliance
 
     def target_rules(self) -> list[tuple[str, str, Rule]]:
         """(layer, category, rule) for every target rule; layers are pruned for overlaps separately."""
@@ -353,6 +392,26 @@ def load_patterns(directory: str | Path | Traversable | None = None) -> PatternS
             problems.append(f"profiles/{name}: elements: expected exactly {', '.join(ELEMENT_IDS)}")
         profiles[profile.code] = profile
 
+    compliance = load("queries/compliance.json", Compliance)
+    queries: dict[str, QueryTemplate] = {}
+    query_dir = root.joinpath("queries")
+    names = sorted(n.name for n in query_dir.iterdir() if n.name.endswith(".json")) if query_dir.is_dir() else []
+    for name in names:
+        if name == "compliance.json":
+            continue
+        template = load(f"queries/{name}", QueryTemplate)
+        if template is None:
+            continue
+        queries[name.removesuffix(".json")] = template
+        if template.element is not None and template.element not in ELEMENT_IDS:
+            problems.append(f"queries/{name}: element: {template.element!r} is not an element id")
+        if compliance is not None:
+            for comment in compliance.violations(" ".join([template.question, *template.options])):
+                problems.append(f"queries/{name}: question/options: not compliant: {comment}")
+            missing = [o for o in compliance.required_options if template.options and o not in template.options]
+            if missing:
+                problems.append(f"queries/{name}: options: multiple choice must include {', '.join(missing)}")
+
     if problems:
         raise PatternError(problems)
     return PatternSet(
@@ -364,4 +423,6 @@ def load_patterns(directory: str | Path | Traversable | None = None) -> PatternS
         context=context,
         sections=sections,
         profiles=profiles,
+        queries=queries,
+        compliance=compliance,
     )

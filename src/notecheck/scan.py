@@ -6,7 +6,7 @@ between worker processes and can be built by hand in tests.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 Role = Literal["performed", "context", "addendum"]
@@ -51,4 +51,7 @@ class NoteScan:
     sentences: tuple[Sentence, ...] = ()
     mentions: tuple[Mention, ...] = ()
     prescreened: bool = False
-    lines: tuple[int, ...] = field(default=(), repr=False)
+
+    def line_of(self, offset: int) -> int:
+        """1-based line number of a character offset, for quoting evidence where it stands."""
+        return self.text.count("\n", 0, offset) + 1

@@ -8,7 +8,7 @@ import textwrap
 from collections.abc import Iterable
 from typing import TextIO
 
-from .models import AuditRow, Evidence, Report
+from .models import AuditRow, Evidence, Query, Report
 from .rules import ELEMENT_IDS
 
 _STATUS = {"documented": "documented", "not_performed": "not performed", "missing": "MISSING"}
@@ -83,3 +83,50 @@ def write_csv(rows: Iterable[AuditRow], out: TextIO) -> None:
             *((report.elements[e].status if report else "") for e in ELEMENT_IDS),
             ";".join(report.missing_required) if report else "", row.error or "",
         ])
+
+
+def render_query_text(query: Query) -> str:
+    """A query ready to paste into an EHR query tool; the tool adds provider name and signature."""
+    lines = [f"Query: {query.topic}", f"Note: {query.note_id}" + (f"   Date of service: {query.encounter_date}"
+                                                                   if query.encounter_date else ""),
+             "", "Clinical indicators from the note:"]
+    for indicator in query.indicators:
+        where = f"line {indicator.line}" + (f", {indicator.section} section" if indicator.section else "")
+        lines.append(f'  - "{indicator.quote}" ({where})')
+    lines += ["", query.question]
+    if query.options:
+        lines += [""] + [f"  [ ] {option}" for option in query.options]
+    else:
+        lines += ["", "  Response: ______________________________"]
+    return "\n".join(lines) + "\n"
+
+
+def render_query_markdown(query: Query) -> str:
+    head = f"### Query: {query.topic}\n\n"
+    indicators = "\n".join(
+        f"> \"{i.quote}\"  \n> — line {i.line}" + (f", {i.section} section" if i.section else "")
+        for i in query.indicators
+    )
+    options = "\n".join(f"- [ ] {o}" for o in query.options) or "_Response:_ ______________________________"
+    return f"{head}**Clinical indicators**\n\n{indicators}\n\n**Question.** {query.question}\n\n{options}\n"
+
+
+def render_worksheet(report: Report, queries: list[Query]) -> str:
+    """The coder's one-page worksheet: verdict, evidence per element, findings, and the drafted queries."""
+    lines = [f"# Coding worksheet: {report.note_id}", ""]
+    if report.encounter_date:
+        lines.append(f"Date of service: {report.encounter_date}  ")
+    lines += [f"**Verdict:** {verdict_line(report)}", "", "| Element | Requirement | Status | Evidence |",
+              "|---|---|---|---|"]
+    for result in report.elements.values():
+        counted = [e for e in result.evidence if e.counted != "discounted"]
+        evidence = f"line {counted[0].line}: {snippet(counted[0])}" if counted else (
+            f"only: {result.evidence[0].text} ({result.evidence[0].reason})" if result.evidence else "no mention")
+        sides = f" ({'+'.join(result.sides)})" if result.sides else ""
+        cell = evidence.replace("|", "\\|")
+        lines.append(f"| {result.label} | {result.requirement.replace('_', ' ')} | "
+                     f"{_STATUS[result.status]}{sides} | {cell} |")
+    lines += ["", "## Findings", ""] + ([f"- {f.message}" for f in report.findings] or ["- None."])
+    lines += ["", "## Provider queries", ""]
+    lines += [render_query_markdown(q) for q in queries] or ["None needed."]
+    return "\n".join(lines).rstrip() + "\n"

@@ -8,7 +8,8 @@ from typing import TextIO
 from ..checker import Checker
 from ..errors import InputError
 from ..readers import read_note
-from ..writers import render_json, render_text
+from ..queries import draft_queries
+from ..writers import render_json, render_text, render_worksheet
 
 RENDERERS = {"text": render_text, "json": render_json}
 
@@ -16,7 +17,6 @@ RENDERERS = {"text": render_text, "json": render_json}
 def check(paths: list[str], checker: Checker, fmt: str = "text", out: TextIO = sys.stdout,
           err: TextIO = sys.stderr) -> int:
     """Exit 0 when every note is complete, 1 when any is incomplete, 2 when any could not be read."""
-    render = RENDERERS[fmt]
     worst = 0
     for path in paths:
         try:
@@ -28,7 +28,10 @@ def check(paths: list[str], checker: Checker, fmt: str = "text", out: TextIO = s
         for flag in note.flags:
             print(f"notecheck: warning: {note.source}: {flag}", file=err)
         report = checker.check_text(note.text, note_id=note.note_id)
-        out.write(render(report))
+        if fmt == "markdown":
+            out.write(render_worksheet(report, draft_queries(report, checker.patterns)))
+        else:
+            out.write(RENDERERS[fmt](report))
         if not report.complete:
             worst = max(worst, 1)
     return worst
