@@ -15,7 +15,7 @@ No spaCy here. The rules of judgement, in order:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from .models import ElementResult, Evidence
@@ -26,8 +26,6 @@ _LEVEL = re.compile(r"[LTC](?:1[0-2]|[1-9])(?: ?(?:-|through|to) ?[LTS]?(?:1[0-2
 _CHECKED = re.compile(r"\[\s*[xX✓✔]\s*\]\s*(?:bilateral|both)|[☒☑✓✔]\s*(?:bilateral|both)", re.IGNORECASE)
 CUE_WINDOW = 150  # characters either side of a mention in which its act must be stated
 BOTH = frozenset({"left", "right"})
-SITE_ELEMENTS = ("bilateral_needle_placement", "cement_injection", "cavity_creation", "bone_biopsy",
-                 "imaging_guidance")
 
 
 @dataclass
@@ -43,6 +41,9 @@ class Judged:
     level: str | None = None
     site_in_sentence: bool = False
 
+    def discount(self, reason: str) -> Judged:
+        return replace(self, counted="discounted", reason=reason)
+
 
 @dataclass
 class Assessment:
@@ -51,8 +52,7 @@ class Assessment:
     elements: dict[str, ElementResult]
     cement_sides: frozenset[str]
     needle_sides: frozenset[str]
-    title_sides: frozenset[str]
-    declared_sides: list[Evidence]
+    declared_sides: list[Evidence] = field(default_factory=list)
     judged: list[Judged] = field(default_factory=list)
     other_procedures: list[Judged] = field(default_factory=list)
     codes: list[Judged] = field(default_factory=list)
@@ -222,10 +222,8 @@ def _apply_site(item: Judged, sacral_note: bool) -> Judged:
     if item.counted == "not_performed" and not item.site_in_sentence and sacral_note:
         return item
     if item.counted != "discounted" and item.sites != "sacral":
-        where = "another site" if item.sites == "other_site" else "no sacral site in view"
-        if item.sites == "landmark":
-            where = "a landmark outside the sacrum"
-        return Judged(item.mention, item.sentence, "discounted", where, item.sites, item.sides)
+        where = {"other_site": "another site", "landmark": "a landmark outside the sacrum"}
+        return item.discount(where.get(item.sites or "", "no sacral site in view"))
     return item
 
 
@@ -269,8 +267,7 @@ def _apply_cue(item: Judged, cues: dict[str, tuple[re.Pattern[str], str]], scan:
         return item
     following = scan.sentences[item.sentence.index + 1] if item.sentence.index + 1 < len(scan.sentences) else None
     if following is None or following.section != item.sentence.section or not cue.search(following.text):
-        return Judged(item.mention, item.sentence, "discounted", "named without the act being stated",
-                      item.sites, item.sides)
+        return item.discount("named without the act being stated")
     return item
 
 
@@ -282,15 +279,14 @@ def _apply_field(item: Judged, affirmation: re.Pattern[str], scan: NoteScan) -> 
     value = scan.text[item.mention.end : item.sentence.end]
     if affirmation.search(value):
         return item
-    return Judged(item.mention, item.sentence, "discounted", "field label without an affirming value",
-                  item.sites, item.sides)
+    return item.discount("field label without an affirming value")
 
 
 def _guides_nothing(items: list[Judged]) -> list[Judged]:
     """Imaging guidance documents the sacral procedure only when a sacral act (needle, cement, cavity, biopsy)
     is documented too; fluoroscopy in a note with no sacral act guided something else."""
-    return [Judged(i.mention, i.sentence, "discounted", "no sacral act documented for it to guide", i.sites,
-                   i.sides) if i.counted != "discounted" else i for i in items]
+    return [i.discount("no sacral act documented for it to guide") if i.counted != "discounted" else i
+            for i in items]
 
 
 def assess(scan: NoteScan, patterns: PatternSet, requirements: dict[str, str]) -> Assessment:
@@ -307,13 +303,18 @@ def assess(scan: NoteScan, patterns: PatternSet, requirements: dict[str, str]) -
     for item in judged:
         if item.mention.layer == "element":
             per_element[item.mention.category].append(item)
-    repeats = [i for i in judged if i.mention.category == "repeat" and i.counted == "documented"
-               and _explicit_side(i, judged)]
-    treated = [i for i in judged if i.mention.category == "treated" and i.counted == "documented"
-               and _explicit_side(i, judged)]
-    exclusions = [i for i in judged if i.mention.layer == "side" and (
-        i.counted == "not_performed" and i.mention.category in ("left", "right", "bilateral", "treated")
-        or i.counted == "documented" and i.mention.category == "untreated" and _explicit_side(i, judged))]
+    # 'repeated', 'treated' and 'not treated' move a side only where their sentence names it
+    named_side = {i.sentence.index for i in judged
+                  if i.mention.layer == "side" and i.mention.category in ("left", "right", "contralateral")}
+    repeats, treated, exclusions = [], [], []
+    for i in judged:
+        if i.mention.layer != "side":
+            continue
+        explicit = i.sentence.index in named_side
+        if i.counted == "documented" and explicit and i.mention.category in ("repeat", "treated", "untreated"):
+            {"repeat": repeats, "treated": treated, "untreated": exclusions}[i.mention.category].append(i)
+        elif i.counted == "not_performed" and i.mention.category in ("left", "right", "bilateral", "treated"):
+            exclusions.append(i)
     acts = ("bilateral_needle_placement", "cement_injection", "cavity_creation", "bone_biopsy")
     if not any(i.counted == "documented" for e in acts for i in per_element[e]):
         per_element["imaging_guidance"] = _guides_nothing(per_element["imaging_guidance"])
@@ -346,7 +347,6 @@ def assess(scan: NoteScan, patterns: PatternSet, requirements: dict[str, str]) -
         elements=statuses,
         cement_sides=cement_sides,
         needle_sides=needle_sides,
-        title_sides=BOTH if declared else frozenset(),
         declared_sides=[_evidence(i, scan) for i in declared],
         judged=judged,
         other_procedures=[_with_level(i, scan) for i in judged
@@ -359,16 +359,7 @@ def _with_level(item: Judged, scan: NoteScan) -> Judged:
     """Name the vertebral level nearest to an other-site procedure ('kyphoplasty of L2')."""
     levels = [m for m in scan.mentions
               if m.sentence == item.mention.sentence and m.category == "other_site" and _LEVEL.match(m.text)]
-    if levels:
-        nearest = min(levels, key=lambda m: _distance(m, item.mention))
-        item.level = _LEVEL.match(nearest.text).group(0).upper()
-    return item
-
-
-def _explicit_side(item: Judged, judged: list[Judged]) -> bool:
-    """A repeat counts only when its sentence names the side it was repeated on."""
-    return any(
-        other.sentence.index == item.sentence.index and other.mention.layer == "side"
-        and other.mention.category in ("left", "right", "contralateral")
-        for other in judged
-    )
+    if not levels:
+        return item
+    nearest = min(levels, key=lambda m: _distance(m, item.mention))
+    return replace(item, level=_LEVEL.match(nearest.text).group(0).upper())  # type: ignore[union-attr]

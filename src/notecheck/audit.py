@@ -9,12 +9,13 @@ windows, so memory stays flat however many notes come in.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import os
 import sys
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -22,14 +23,14 @@ from pathlib import Path
 from typing import TextIO
 
 from .checker import Checker
-from .models import AuditRow, Summary
+from .models import AuditRow, Report, Summary
 from .readers import Item
 from .rules import ELEMENT_IDS
 
 RESULTS = "results.jsonl"
 MAX_METADATA_VALUES = 100  # a metadata field with more distinct values is free text, not a grouping
 
-_worker_checker: Checker | None = None
+_worker_cache: ReportCache | None = None
 
 
 @dataclass(frozen=True)
@@ -42,23 +43,44 @@ class AuditOptions:
 
 
 def _init_worker(patterns: str | None, profile: str) -> None:
-    global _worker_checker
-    _worker_checker = Checker(patterns, profile=profile)
-    _worker_checker.scanner  # build the pipeline once per worker, before the first note
+    global _worker_cache
+    checker = Checker(patterns, profile=profile)
+    checker.scanner  # build the pipeline once per worker, before the first note
+    _worker_cache = ReportCache(checker)
 
 
 def _row_json(task: tuple[int, Item]) -> str:
     """Check one item in a worker and return its row as one JSON line (serialised where the work is)."""
     index, item = task
-    assert _worker_checker is not None
-    return check_item(_worker_checker, index, item).model_dump_json() + "\n"
+    assert _worker_cache is not None
+    return check_item(_worker_cache, index, item).model_dump_json() + "\n"
 
 
-def check_item(checker: Checker, index: int, item: Item) -> AuditRow:
+class ReportCache:
+    """The last reports by note text: EHR exports repeat notes verbatim (copy-forward, cross-listing), and an
+    identical text gets an identical report. Bounded, so memory stays flat however long the run."""
+
+    def __init__(self, checker: Checker, size: int = 2048) -> None:
+        self.checker, self.size = checker, size
+        self.reports: OrderedDict[str, Report] = OrderedDict()
+
+    def check(self, text: str, note_id: str) -> Report:
+        key = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+        report = self.reports.get(key)
+        if report is None:
+            report = self.reports[key] = self.checker.check_text(text, note_id=note_id)
+            if len(self.reports) > self.size:
+                self.reports.popitem(last=False)
+            return report
+        self.reports.move_to_end(key)
+        return report.model_copy(update={"note_id": note_id})
+
+
+def check_item(cache: ReportCache, index: int, item: Item) -> AuditRow:
     """The row for one input position: an error row for unreadable input, otherwise the report's outcome."""
     if item.note is None:
         return AuditRow(row=index, note_id=item.note_id, source=item.source, outcome="error", error=item.error)
-    report = checker.check_text(item.note.text, note_id=item.note_id)
+    report = cache.check(item.note.text, item.note_id)
     return AuditRow(row=index, note_id=item.note_id, source=item.source,
                     outcome="complete" if report.complete else "incomplete", flags=list(item.note.flags),
                     metadata=item.note.metadata, report=report)
@@ -113,9 +135,9 @@ def run(items: Iterable[Item], out_dir: Path, options: AuditOptions, total: int 
     with results.open(mode) as sink:
         write: Callable[[str], None] = lambda line: (sink.write(line.encode("utf-8")), sink.flush())
         if options.workers <= 1:
-            checker = Checker(options.patterns, profile=options.profile)
+            cache = ReportCache(Checker(options.patterns, profile=options.profile))
             for index, item in numbered:
-                write(check_item(checker, index, item).model_dump_json() + "\n")
+                write(check_item(cache, index, item).model_dump_json() + "\n")
                 done += 1
                 if progress:
                     progress.update(done)

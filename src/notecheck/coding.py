@@ -69,7 +69,7 @@ def build_report(note_id: str, assessment: Assessment, profile: Profile, profile
             kind="laterality_undetermined",
             message="Sacral cement injection is documented but the side(s) cannot be determined: no code suggested.",
         ))
-    if assessment.title_sides == BOTH and laterality in ("left", "right"):
+    if assessment.declared_sides and laterality in ("left", "right"):
         findings.append(Finding(
             kind="laterality_conflict",
             message=f"The procedure title or a template box says bilateral but the body documents only the "

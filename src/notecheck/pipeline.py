@@ -31,6 +31,7 @@ _JOINERS = frozenset(
      "was", "were", "is", "are", "by", "via", "then", "each", "both", "using", "over", "after", "before", "per"}
 )
 _WRAP_WIDTH = 45
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9 /&()'-]{0,40}:")
 _BULLET = re.compile(r"^(?:[-*•·▪◦‣]|\d{1,2}[.)]|[a-z][.)]|\[|\(|☐|☒|☑|□)$")
 
@@ -179,11 +180,11 @@ def _section_pattern(titles: list[str]) -> str:
     followed by ':' (dictated notes run headers into one line), or a capitalised title alone on its line."""
     alternation = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in sorted(titles, key=len, reverse=True))
     caps = alternation.upper()
-    aside = r"(?:[ \t]*\([^()\n]{0,80}\))?"  # 'ADDENDUM (03/19/2025, Dr. X):'
+    aside = r"(?:[ \t]*#?\d{1,2})?(?:[ \t]*\([^()\n]{0,80}\))?"  # 'ADDENDUM #1 (03/19/2025, Dr. X):'
     return (
         rf"(?<![^\n])[ \t]*(?:[-*•]\s*)?(?:{alternation}){aside}[ \t]*(?::|\s-\s)"
         rf"|(?<![\w/])(?-i:{caps}){aside}[ \t]*:"
-        rf"|(?<![^\n])[ \t]*(?-i:{caps})[ \t]*(?=\r?\n)"
+        rf"|(?<![^\n])[ \t]*(?-i:(?:{caps})(?:[ \t]+[A-Z/&(),'-]+)*)[ \t]*(?=\r?\n)"
     )
 
 
@@ -280,14 +281,29 @@ class Scanner:
                 return finding
         return None
 
+    @staticmethod
+    def _inline_field_end(text: str, body: int, token_starts: list[int]) -> int:
+        """A context field written on its header's line ('Indication: bilateral fractures') ends with its
+        paragraph, so a form's next block is not taken for indication; a header alone on its line keeps its
+        section up to the next header. Returns a token index (len(doc) when it does not end early)."""
+        line_end = text.find("\n", body)
+        if line_end < 0 or not text[body:line_end].strip():
+            return len(token_starts)
+        blank = _BLANK_LINE.search(text, line_end)
+        return bisect_left(token_starts, blank.end()) if blank else len(token_starts)
+
     def to_scan(self, doc: Doc) -> NoteScan:
         """Sentences with their section and role; mentions with sentence, modifiers and finding."""
         sections = []  # (start token, end token, category, title end token), in note order
+        text = doc.text
+        token_starts = [token.idx for token in doc]
         for section in doc._.sections:
             category = section.category
             if category == OTHER_SECTION:
                 category = self.titles.category_of(doc[section.title_start : section.title_end].text)
             start, end = section.section_span
+            if self.roles.get(category) == "context" and section.title_end < len(doc):
+                end = min(end, self._inline_field_end(text, doc[section.title_end].idx, token_starts))
             sections.append((start, end, category, section.title_end))
         section_starts = [s[0] for s in sections]
 

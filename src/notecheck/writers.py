@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from .models import AuditRow, Evidence, Query, Report
@@ -70,8 +70,9 @@ CSV_COLUMNS = ["row", "note_id", "source", "outcome", "suggested_code", "lateral
                *ELEMENT_IDS, "missing_required", "error"]
 
 
-def write_csv(rows: Iterable[AuditRow], out: TextIO) -> None:
-    """One row per note: verdict, code, one column per element status, the missing list (';'-separated)."""
+def write_csv(rows: Iterable[AuditRow], out: TextIO) -> Iterator[AuditRow]:
+    """One row per note: verdict, code, one column per element status, the missing list (';'-separated).
+    Passes each row on once written, so the summary is computed in the same pass."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
@@ -83,6 +84,7 @@ def write_csv(rows: Iterable[AuditRow], out: TextIO) -> None:
             *((report.elements[e].status if report else "") for e in ELEMENT_IDS),
             ";".join(report.missing_required) if report else "", row.error or "",
         ])
+        yield row
 
 
 def render_query_text(query: Query) -> str:

@@ -30,9 +30,8 @@ def audit(paths: list[str], out_dir: str, options: AuditOptions, glob: str = "*.
     items = iter_inputs(paths, glob=glob, id_column=id_column, text_column=text_column, max_bytes=max_bytes)
     folder = Path(out_dir)
     run(items, folder, options, progress=Progress(err, _total(paths, glob), enabled=not quiet))
-    summary = summarize(iter_rows(folder))
     with (folder / "results.csv").open("w", encoding="utf-8", newline="") as out:
-        write_csv(iter_rows(folder), out)
+        summary = summarize(write_csv(iter_rows(folder), out))
     (folder / "summary.json").write_text(summary_json(summary), encoding="utf-8")
     labels = {e: f.label for e, f in load_patterns(options.patterns).elements.items()}
     with (folder / "report.html").open("w", encoding="utf-8") as out:
