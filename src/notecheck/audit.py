@@ -58,22 +58,24 @@ def _row_json(task: tuple[int, Item]) -> str:
 
 class ReportCache:
     """The last reports by note text: EHR exports repeat notes verbatim (copy-forward, cross-listing), and an
-    identical text gets an identical report. Bounded, so memory stays flat however long the run."""
+    identical text gets an identical report. Bounded and kept as compact JSON, so memory stays flat however
+    long the run."""
 
     def __init__(self, checker: Checker, size: int = 2048) -> None:
         self.checker, self.size = checker, size
-        self.reports: OrderedDict[str, Report] = OrderedDict()
+        self.reports: OrderedDict[str, str] = OrderedDict()
 
     def check(self, text: str, note_id: str) -> Report:
         key = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
-        report = self.reports.get(key)
-        if report is None:
-            report = self.reports[key] = self.checker.check_text(text, note_id=note_id)
-            if len(self.reports) > self.size:
-                self.reports.popitem(last=False)
-            return report
-        self.reports.move_to_end(key)
-        return report.model_copy(update={"note_id": note_id})
+        cached = self.reports.get(key)
+        if cached is not None:
+            self.reports.move_to_end(key)
+            return Report.model_validate_json(cached).model_copy(update={"note_id": note_id})
+        report = self.checker.check_text(text, note_id=note_id)
+        self.reports[key] = report.model_dump_json()
+        if len(self.reports) > self.size:
+            self.reports.popitem(last=False)
+        return report
 
 
 def check_item(cache: ReportCache, index: int, item: Item) -> AuditRow:
