@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import PatternError
 
@@ -73,14 +73,16 @@ def regex_source(pattern: str | None, literal: str) -> str:
     return flexible_spaces(pattern) if pattern else rf"\b{re.escape(literal)}\b"
 
 
-def _check_regex(value: str | None) -> str | None:
+def _check_regex(value: str) -> str:
     """Reject a rule whose regex does not compile, naming the regex error."""
-    if value is not None:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"pattern is not a valid regular expression: {exc}") from exc
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"pattern is not a valid regular expression: {exc}") from exc
     return value
+
+
+Regex = Annotated[str, AfterValidator(_check_regex)]
 
 
 class _Strict(BaseModel):
@@ -91,30 +93,20 @@ class Rule(_Strict):
     """One target rule: a literal, an optional regex, the category it yields, and why it exists."""
 
     literal: str = Field(min_length=1)
-    pattern: str | None = None
+    pattern: Regex | None = None
     category: str | None = None
     comment: str = Field(min_length=3)
     finding: str | None = None
-
-    @field_validator("pattern")
-    @classmethod
-    def _compiles(cls, value: str | None) -> str | None:
-        return _check_regex(value)
 
 
 class Cue(_Strict):
     """Words that must stand in the sentence for a mention to document the act, not just name the thing."""
 
-    pattern: str
+    pattern: Regex
     comment: str = Field(min_length=3)
     applies_to: Literal["positive", "both"] = Field(
         description="'both' also discounts negations without the act ('no cement in the canal' is no denial)"
     )
-
-    @field_validator("pattern")
-    @classmethod
-    def _compiles(cls, value: str) -> str | None:
-        return _check_regex(value)
 
 
 class ElementFile(_Strict):
@@ -139,15 +131,10 @@ class ContextRuleData(_Strict):
     literal: str = Field(min_length=1)
     category: str
     direction: Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"]
-    pattern: str | None = None
+    pattern: Regex | None = None
     max_scope: int | None = Field(default=None, gt=0)
     excluded_types: list[str] | None = Field(default=None, description="'layer:category' targets it never modifies")
     comment: str = Field(min_length=3)
-
-    @field_validator("pattern")
-    @classmethod
-    def _compiles(cls, value: str | None) -> str | None:
-        return _check_regex(value)
 
 
 class ContextFile(_Strict):
@@ -164,15 +151,10 @@ class SectionCategory(_Strict):
 
 class SectionFile(_Strict):
     description: str
-    generic_header: str
-    field_affirmation: str
-    encounter_date: str
+    generic_header: Regex
+    field_affirmation: Regex
+    encounter_date: Regex
     categories: dict[str, SectionCategory]
-
-    @field_validator("generic_header", "field_affirmation", "encounter_date")
-    @classmethod
-    def _compiles(cls, value: str) -> str | None:
-        return _check_regex(value)
 
 
 def _words(title: str) -> str:
@@ -201,13 +183,8 @@ class SectionTitles:
 
 
 class BannedPhrase(_Strict):
-    pattern: str
+    pattern: Regex
     comment: str = Field(min_length=3)
-
-    @field_validator("pattern")
-    @classmethod
-    def _compiles(cls, value: str) -> str | None:
-        return _check_regex(value)
 
 
 class Compliance(_Strict):

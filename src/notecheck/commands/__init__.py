@@ -1,1 +1,29 @@
 """One plain function per CLI command; each returns an exit code (0 complete, 1 incomplete, 2 error)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TextIO
+
+from ..errors import InputError
+from ..readers import Note, read_note
+
+
+class NoteFiles:
+    """The notes named on a command line, in order; an unreadable one is reported in one line and remembered,
+    so the command goes on with the rest and still exits 2."""
+
+    def __init__(self, paths: list[str], err: TextIO) -> None:
+        self.paths, self.err, self.failed = paths, err, False
+
+    def __iter__(self) -> Iterator[Note]:
+        for path in self.paths:
+            try:
+                note = read_note(path)
+            except InputError as exc:
+                print(f"notecheck: error: {exc}", file=self.err)
+                self.failed = True
+                continue
+            for flag in note.flags:
+                print(f"notecheck: warning: {note.source}: {flag}", file=self.err)
+            yield note
