@@ -117,9 +117,15 @@ class ElementFile(_Strict):
     cue: Cue | None = None
 
 
+class Anchors(_Strict):
+    substrings: list[str] = Field(min_length=1)
+    comment: str = Field(min_length=3)
+
+
 class RuleFile(_Strict):
     description: str
     rules: list[Rule] = Field(min_length=1)
+    prescreen_anchors: Anchors | None = None
 
 
 class ContextCategory(_Strict):
@@ -246,15 +252,17 @@ class PatternSet:
     def rule_regex(self, rule: Rule) -> str:
         return regex_source(rule.pattern, rule.literal)
 
-    def prescreen(self) -> tuple[re.Pattern[str], re.Pattern[str]]:
-        """Sacral-site and element vocabularies as two regexes built from the rules themselves.
+    def prescreen(self) -> tuple[tuple[str, ...], re.Pattern[str], re.Pattern[str]]:
+        """Sacral anchors, then sacral-site and element vocabularies as two regexes built from the rules.
 
-        A note that lacks either cannot have an element attributed to the sacrum, so skipping the pipeline for
-        it changes no element status and no code (tests/test_prescreen.py checks that on real notes).
+        A note that lacks either vocabulary cannot have an element attributed to the sacrum, so skipping the
+        pipeline for it changes no element status and no code (tests/test_prescreen.py checks that on real
+        notes). The anchors are a cheap substring test run before the sacral regex.
         """
+        anchors = tuple(self.sites.prescreen_anchors.substrings) if self.sites.prescreen_anchors else ("",)
         sacral = [self.rule_regex(r) for r in self.sites.rules if r.category in ("sacral", "sacral_procedure")]
         element = [self.rule_regex(r) for _, c, r in self.target_rules() if c in ELEMENT_IDS]
-        return (re.compile("|".join(f"(?:{r})" for r in sacral), re.IGNORECASE),
+        return (anchors, re.compile("|".join(f"(?:{r})" for r in sacral), re.IGNORECASE),
                 re.compile("|".join(f"(?:{r})" for r in element), re.IGNORECASE))
 
 
@@ -340,6 +348,13 @@ def load_patterns(directory: str | Path | Traversable | None = None) -> PatternS
     sections = load("sections.json", SectionFile)
     if sites is not None:
         _check_categories("sites.json", sites.rules, (*SITE_CATEGORIES,), problems)
+        anchors = sites.prescreen_anchors.substrings if sites.prescreen_anchors else []
+        for index, rule in enumerate(sites.rules):
+            if rule.category in ("sacral", "sacral_procedure") and not any(
+                a in rule.literal.lower() for a in anchors
+            ):
+                problems.append(f"sites.json: rule {index} ({rule.literal!r}) literal: contains none of the "
+                                "prescreen_anchors, so the pre-screen could skip it")
     if laterality is not None:
         _check_categories("laterality.json", laterality.rules, (*SIDE_CATEGORIES, IGNORE), problems)
     if coding is not None:
