@@ -23,8 +23,8 @@ from .rules import ELEMENT_IDS, PatternSet
 from .scan import Mention, NoteScan, Sentence
 
 _LEVEL = re.compile(r"[LTC](?:1[0-2]|[1-9])(?: ?(?:-|through|to) ?[LTS]?(?:1[0-2]|[1-9]))?", re.IGNORECASE)
-_CHECKED = re.compile(r"\[\s*[xX✓✔]\s*\]\s*(?:bilateral|both)|[☒☑✓✔]\s*(?:bilateral|both)", re.IGNORECASE)
 CUE_WINDOW = 150  # characters either side of a mention in which its act must be stated
+FIELD_CHARS = 50  # a sentence this short is a form field; its act may stand on the next line
 BOTH = frozenset({"left", "right"})
 
 
@@ -124,7 +124,8 @@ class _Walker:
     @cached_property
     def note_site(self) -> str | None:
         """Where every site named anywhere in the note is of one kind ('planned: bilateral sacroplasty'), that kind."""
-        kinds = {self.kind(m) for m in self.scan.mentions if m.layer == "site" and self._live(m)} - {"landmark"}
+        kinds = {self.kind(m) for m in self.scan.mentions
+                 if m.layer == "site" and _modifier_verdict(m, self.effects)[0] == "documented"} - {"landmark"}
         return kinds.pop() if len(kinds) == 1 else None
 
     def walk(self) -> list[Judged]:
@@ -256,7 +257,7 @@ def _sides_of(items: list[Judged], adders: list[Judged], removers: list[Judged])
 
 
 def _apply_cue(item: Judged, cues: dict[str, tuple[re.Pattern[str], str]], scan: NoteScan) -> Judged:
-    """A mention whose sentence (or the next, for template fields split over lines) does not state the act
+    """A mention whose sentence (or, for a short form field, the next line) does not state the act
     ('stable cement in both alae', 'no cement in the canal') is discounted."""
     cue, applies_to = cues.get(item.mention.category, (None, ""))
     if item.counted == "discounted" or cue is None or item.counted == "not_performed" and applies_to != "both":
@@ -266,7 +267,9 @@ def _apply_cue(item: Judged, cues: dict[str, tuple[re.Pattern[str], str]], scan:
     if cue.search(window):
         return item
     following = scan.sentences[item.sentence.index + 1] if item.sentence.index + 1 < len(scan.sentences) else None
-    if following is None or following.section != item.sentence.section or not cue.search(following.text):
+    is_field = item.mention.in_title or len(item.sentence.text) <= FIELD_CHARS
+    if not is_field or following is None or following.section != item.sentence.section \
+            or not cue.search(following.text):
         return item.discount("named without the act being stated")
     return item
 
@@ -341,8 +344,9 @@ def assess(scan: NoteScan, patterns: PatternSet, requirements: dict[str, str]) -
             sides=sorted(sides),
             evidence=[_evidence(i, scan) for i in pool + rest],
         )
+    ticked = re.compile(patterns.marks["CHECKED"] + r"\s*(?:bilateral|both)", re.IGNORECASE)
     declared = [i for i in judged if i.mention.category == "bilateral" and i.counted == "documented"
-                and (i.sentence.section == "procedure_title" or _CHECKED.search(i.sentence.text))]
+                and (i.sentence.section == "procedure_title" or ticked.search(i.sentence.text))]
     return Assessment(
         elements=statuses,
         cement_sides=cement_sides,

@@ -31,6 +31,7 @@ _JOINERS = frozenset(
      "was", "were", "is", "are", "by", "via", "then", "each", "both", "using", "over", "after", "before", "per"}
 )
 _WRAP_WIDTH = 45
+_ANSWER = re.compile(r"(?i)(?:yes|no|none|nil|n/?a|not performed|not done|not indicated|declined)[ \t.]*(?:\n|$)")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9 /&()'-]{0,40}:")
 _BULLET = re.compile(r"^(?:[-*•·▪◦‣]|\d{1,2}[.)]|[a-z][.)]|\[|\(|☐|☒|☑|□)$")
@@ -75,10 +76,10 @@ def _sentence_starts(doc: Doc) -> None:
             gap = text[prev.idx + len(prev.text) : token.idx]
             newlines = gap.count("\n")
             start = False
-            if newlines >= 2 or _BULLET.match(token.text) and newlines:
+            if newlines >= 2:
                 start = True
-            elif newlines == 1:
-                start = not (prev.text == ":" or _wrapped(text, prev, token))
+            elif newlines == 1:  # a header's value on the next line (a form field) stays with its header
+                start = not (prev.text.endswith(":") or not _BULLET.match(token.text) and _wrapped(text, prev, token))
             elif prev.text in {".", "!", "?"} and (token.text[:1].isupper() or token.text[:1].isdigit()):
                 before = doc[prev.i - 1].lower_ if prev.i > 0 else ""
                 start = before not in _ABBREVIATIONS or token.text[:1].isupper() and len(before) > 3
@@ -104,6 +105,8 @@ def _wrapped(text: str, prev: Any, token: Any) -> bool:
     """
     if prev.text[-1:] in ".;!?":
         return False
+    if _ANSWER.match(text, token.idx) and _short_label(text, prev):
+        return True  # a form's label line ('Cavity Creation') and its value on the next line ('No')
     if token.text[:1].islower() or prev.text in {",", "-", "/", "(", "&", "+"} or prev.lower_ in _JOINERS:
         return True
     line_start = text.rfind("\n", 0, prev.idx) + 1
@@ -112,6 +115,12 @@ def _wrapped(text: str, prev: Any, token: Any) -> bool:
     return prev.idx + len(prev.text) - line_start >= _WRAP_WIDTH and not (
         _BULLET.match(token.text) or _FIELD.match(next_line)
     )
+
+
+def _short_label(text: str, prev: Any) -> bool:
+    line_start = text.rfind("\n", 0, prev.idx) + 1
+    label = text[line_start : prev.idx + len(prev.text)]
+    return len(label) <= 40 and ":" not in label
 
 
 def _keep_longest_per_layer(doc: Doc) -> Doc:

@@ -117,6 +117,11 @@ class ElementFile(_Strict):
     cue: Cue | None = None
 
 
+class MarksFile(_Strict):
+    description: str
+    marks: dict[str, Regex]
+
+
 class Anchors(_Strict):
     substrings: list[str] = Field(min_length=1)
     comment: str = Field(min_length=3)
@@ -237,6 +242,7 @@ class PatternSet:
     profiles: dict[str, Profile]
     queries: dict[str, QueryTemplate]
     compliance: Compliance
+    marks: dict[str, str]
 
     def target_rules(self) -> list[tuple[str, str, Rule]]:
         """(layer, category, rule) for every target rule; layers are pruned for overlaps separately."""
@@ -283,6 +289,20 @@ def _read_json(node: Traversable, label: str, problems: list[str]) -> Any:
     return None
 
 
+_MARK = re.compile(r"%([A-Z]+)%")
+
+
+def _expand_marks(data: Any, marks: dict[str, str]) -> Any:
+    """Put the shared template marks (%CHECKED%, %UNCHECKED%) into every string of a pattern file."""
+    if isinstance(data, str):
+        return _MARK.sub(lambda m: marks.get(m.group(1), m.group(0)), data)
+    if isinstance(data, list):
+        return [_expand_marks(item, marks) for item in data]
+    if isinstance(data, dict):
+        return {key: _expand_marks(value, marks) for key, value in data.items()}
+    return data
+
+
 def _rule_name(data: Any, loc: tuple[Any, ...]) -> str:
     """Name the rule a validation error points at by its literal, so the user can find it in the file."""
     if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
@@ -324,11 +344,17 @@ def load_patterns(directory: str | Path | Traversable | None = None) -> PatternS
         raise PatternError([f"{root}: not a directory of pattern files"])
     problems: list[str] = []
 
-    def load(relative: str, model: type[BaseModel]) -> Any:
+    def read(relative: str) -> Any:
         node = root
         for part in relative.split("/"):
             node = node.joinpath(part)
-        return _validate(model, _read_json(node, relative, problems), relative, problems)
+        return _read_json(node, relative, problems)
+
+    marks_file = _validate(MarksFile, read("marks.json"), "marks.json", problems)
+    marks = marks_file.marks if marks_file else {}
+
+    def load(relative: str, model: type[BaseModel]) -> Any:
+        return _validate(model, _expand_marks(read(relative), marks), relative, problems)
 
     elements: dict[str, ElementFile] = {}
     for element_id in ELEMENT_IDS:
@@ -417,4 +443,5 @@ def load_patterns(directory: str | Path | Traversable | None = None) -> PatternS
         profiles=profiles,
         queries=queries,
         compliance=compliance,
+        marks=marks,
     )
