@@ -24,6 +24,9 @@ from .scan import Mention, NoteScan, Sentence
 
 _LEVEL = re.compile(r"[LTC](?:1[0-2]|[1-9])(?: ?(?:-|through|to) ?[LTS]?(?:1[0-2]|[1-9]))?", re.IGNORECASE)
 CUE_WINDOW = 150  # characters either side of a mention in which its act must be stated
+_DENIED = re.compile(r"[^\w]*(?:no|none|nil|not|n/?a|declined|deferred|omitted)\b", re.IGNORECASE)
+_BACK_REFERENCE = re.compile(r"\s*(?:it|this|these|they|the (?:cement|mixture|pmma|material|filler)|then)\b",
+                             re.IGNORECASE)
 FIELD_CHARS = 50  # a sentence this short is a form field; its act may stand on the next line
 BOTH = frozenset({"left", "right"})
 
@@ -93,6 +96,7 @@ class _Walker:
         # A note that names another procedure (SI-joint fusion, kyphoplasty) and no sacral augmentation uses the
         # sacrum only as a landmark: 'needle advanced across the sacral ala' then belongs to that procedure.
         self.sacrum_is_landmark = named == {"other_procedure"}
+        self.sentence_sides: dict[int, frozenset[str]] = {}
 
     def kind(self, mention: Mention) -> str:
         kind = _SITE_KIND[mention.category]
@@ -123,9 +127,11 @@ class _Walker:
 
     @cached_property
     def note_site(self) -> str | None:
-        """Where every site named anywhere in the note is of one kind ('planned: bilateral sacroplasty'), that kind."""
+        """Where every site named in the note's performed sections is of one kind, that kind."""
+        context = {s.index for s in self.scan.sentences if s.role == "context"}
         kinds = {self.kind(m) for m in self.scan.mentions
-                 if m.layer == "site" and _modifier_verdict(m, self.effects)[0] == "documented"} - {"landmark"}
+                 if m.layer == "site" and m.sentence not in context
+                 and _modifier_verdict(m, self.effects)[0] == "documented"} - {"landmark"}
         return kinds.pop() if len(kinds) == 1 else None
 
     def walk(self) -> list[Judged]:
@@ -138,6 +144,7 @@ class _Walker:
             sites = self._sentence_sites(sentence.index)
             strong = self._strong(sites)
             sides_here, negated_sides = self._sides(mentions, side_focus)
+            self.sentence_sides[sentence.index] = sides_here
             for mention in mentions:
                 if mention.layer == "site" and mention.category != "other_procedure":
                     continue
@@ -145,7 +152,10 @@ class _Walker:
                 verdict, reason = _modifier_verdict(mention, self.effects)
                 if not performed and verdict != "discounted":
                     verdict, reason = "discounted", f"{sentence.section} section"
-                if verdict == "not_performed" or mention.category == "untreated":
+                named = self._named(mention, side_focus)
+                if named is not None:
+                    sides = named  # a side word stands for its own side(s), whatever the rest of the sentence says
+                elif verdict == "not_performed" or mention.category == "untreated":
                     sides = (sides_here | negated_sides) or side_focus
                 else:
                     sides = sides_here or side_focus
@@ -165,25 +175,29 @@ class _Walker:
         if strong:
             nearest = min(strong, key=lambda s: (_distance(s, mention), self.kind(s) == "sacral"))
             return self.kind(nearest)
-        if focus is None:
-            focus = self._first_site_after(index)
-        if sites and focus != "sacral":
-            return "other_site"
-        return focus
+        if sites:  # landmarks only: the sacrum only where a sentence before has already put us there
+            return "sacral" if focus == "sacral" else "other_site"
+        return focus if focus is not None else self._first_site_after(index)
+
+    @staticmethod
+    def _named(mention: Mention, focus: frozenset[str]) -> frozenset[str] | None:
+        """The sides a side word names ('contralateral' flips the side in force); None for other mentions."""
+        if mention.layer != "side" or mention.category in ("repeat", "treated", "untreated"):
+            return None
+        if mention.category == "bilateral":
+            return BOTH
+        if mention.category == "contralateral":
+            return BOTH - focus if len(focus) == 1 else frozenset()
+        return frozenset({mention.category})
 
     def _sides(self, mentions: list[Mention], focus: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
         """Sides named in a sentence, split into asserted and negated ('the right ala was not treated')."""
         asserted: set[str] = set()
         negated: set[str] = set()
         for mention in mentions:
-            if mention.layer != "side" or mention.category in ("repeat", "treated", "untreated"):
+            named = self._named(mention, focus)
+            if named is None:
                 continue
-            if mention.category == "bilateral":
-                named = set(BOTH)
-            elif mention.category == "contralateral":
-                named = set(BOTH - focus) if len(focus) == 1 else set()
-            else:
-                named = {mention.category}
             verdict, _ = _modifier_verdict(mention, self.effects)
             if verdict == "documented":
                 asserted |= named
@@ -256,7 +270,8 @@ def _sides_of(items: list[Judged], adders: list[Judged], removers: list[Judged])
     return frozenset(sides)
 
 
-def _apply_cue(item: Judged, cues: dict[str, tuple[re.Pattern[str], str]], scan: NoteScan) -> Judged:
+def _apply_cue(item: Judged, cues: dict[str, tuple[re.Pattern[str], str]], scan: NoteScan,
+               sentence_sides: dict[int, frozenset[str]]) -> Judged:
     """A mention whose sentence (or, for a short form field, the next line) does not state the act
     ('stable cement in both alae', 'no cement in the canal') is discounted."""
     cue, applies_to = cues.get(item.mention.category, (None, ""))
@@ -267,19 +282,26 @@ def _apply_cue(item: Judged, cues: dict[str, tuple[re.Pattern[str], str]], scan:
     if cue.search(window):
         return item
     following = scan.sentences[item.sentence.index + 1] if item.sentence.index + 1 < len(scan.sentences) else None
-    is_field = item.mention.in_title or len(item.sentence.text) <= FIELD_CHARS
-    if not is_field or following is None or following.section != item.sentence.section \
+    # a short form field's act may stand on the next line; so may a sentence's whose next one refers back
+    # to it ('Bone cement was mixed ... It was injected through the right needle')
+    carries = item.mention.in_title or len(item.sentence.text) <= FIELD_CHARS or (
+        following is not None and _BACK_REFERENCE.match(following.text))
+    if not carries or following is None or following.section != item.sentence.section \
             or not cue.search(following.text):
         return item.discount("named without the act being stated")
-    return item
+    # the act is stated on the next line or sentence: so are its sides ('It was injected through the right
+    # needle and then through the left needle')
+    return replace(item, sides=sentence_sides.get(following.index) or item.sides)
 
 
 def _apply_field(item: Judged, affirmation: re.Pattern[str], scan: NoteScan) -> Judged:
     """An element word that is itself a header ('Cavity creation: ☐ Balloon ☐ None') is a field label: it
-    documents the act only when the field's value affirms it."""
+    documents the act only when the field's value affirms it, and a value that opens with a denial denies it."""
     if not item.mention.in_title or item.counted != "documented":
         return item
     value = scan.text[item.mention.end : item.sentence.end]
+    if _DENIED.match(value):
+        return replace(item, counted="not_performed", reason=None)  # 'Cavity: No balloon was used.'
     if affirmation.search(value):
         return item
     return item.discount("field label without an affirming value")
@@ -299,9 +321,11 @@ def assess(scan: NoteScan, patterns: PatternSet, requirements: dict[str, str]) -
             for e, f in patterns.elements.items() if f.cue}
     affirmation = re.compile(patterns.sections.field_affirmation, re.IGNORECASE)
     sacral_note = any(_SITE_KIND[m.category] == "sacral" for m in scan.mentions if m.layer == "site")
-    judged = [_apply_field(_apply_cue(_apply_site(i, sacral_note), cues, scan), affirmation, scan)
+    walker = _Walker(scan, effects)
+    judged = [_apply_field(_apply_cue(_apply_site(i, sacral_note), cues, scan, walker.sentence_sides), affirmation,
+                           scan)
               if i.mention.layer in ("element", "side") else i
-              for i in _Walker(scan, effects).walk()]
+              for i in walker.walk()]
     per_element: dict[str, list[Judged]] = {e: [] for e in ELEMENT_IDS}
     for item in judged:
         if item.mention.layer == "element":

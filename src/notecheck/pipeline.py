@@ -196,7 +196,7 @@ def _section_pattern(titles: list[str]) -> str:
     caps = alternation.upper()
     aside = r"(?:[ \t]*#?\d{1,2})?(?:[ \t]*\([^()\n]{0,80}\))?"  # 'ADDENDUM #1 (03/19/2025, Dr. X):'
     return (
-        rf"(?<![^\n])[ \t]*(?:[-*•]\s*)?(?:{alternation}){aside}[ \t]*(?::|\s-\s)"
+        rf"(?<![^\n])[ \t]*(?:[-*•]\s*|(?:\d{{1,2}}|[A-Za-z]|[IVX]{{1,4}})[.)][ \t]+)?(?:{alternation}){aside}[ \t]*(?::|\s-\s)"
         rf"|(?<![\w/])(?-i:{caps}){aside}[ \t]*:"
         rf"|(?<![^\n])[ \t]*(?-i:(?:{caps})(?:[ \t]+[A-Z/&(),'-]+)*)[ \t]*(?=\r?\n)"
     )
