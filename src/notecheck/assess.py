@@ -5,10 +5,14 @@ No spaCy here. The rules of judgement, in order:
    (plan, consent risk, history, unchecked box) documents nothing.
 2. A mention must be attributed to the sacrum: the nearest site term in its sentence decides; a sentence with no
    site term inherits the site in force from the performed sentences before it (or, before any, the first one
-   after it). SI-joint, foramen and iliac landmarks only decide where no sacral site is in force.
-3. Sides come from side terms in the sentence or the side in force ('RIGHT SIDE:' headings carry over their
-   paragraph; 'contralateral' flips it; 'the same procedure was repeated on the left' copies needle and cement).
-4. A negated mention makes an element not_performed unless a positive one documents it; an addendum that speaks
+   after it). SI-joint, foramen and iliac landmarks only decide where no sacral site is in force, and in a note
+   that names another procedure and no sacral one, sacral anatomy is itself only a landmark.
+3. The act must be stated near the word (a cue: 'injected', a volume, 'obtained'); a field label documents only
+   with an affirming value; imaging guidance counts only when a sacral act is documented for it to guide.
+4. Sides come from side terms in the sentence or the side in force ('RIGHT SIDE:' headings carry over their
+   paragraph; 'contralateral' flips it; 'the same procedure was repeated on the left' copies needle and cement),
+   taken in note order so that later statements and addenda win.
+5. A negated mention makes an element not_performed unless a positive one documents it; an addendum that speaks
    to an element wins over the body.
 """
 
