@@ -318,16 +318,28 @@ def _guides_nothing(items: list[Judged]) -> list[Judged]:
             for i in items]
 
 
-def assess(scan: NoteScan, patterns: PatternSet, requirements: dict[str, str]) -> Assessment:
+class Assessor:
+    """The judgement rules of one pattern set, compiled once per checker and applied to each note's scan."""
+
+    def __init__(self, patterns: PatternSet, requirements: dict[str, str]) -> None:
+        self.patterns, self.requirements = patterns, requirements
+        self.effects = _effects(patterns)
+        self.cues = {e: (re.compile(f.cue.pattern, re.IGNORECASE), f.cue.applies_to)
+                     for e, f in patterns.elements.items() if f.cue}
+        self.affirmation = re.compile(patterns.sections.field_affirmation, re.IGNORECASE)
+        self.ticked = re.compile(patterns.marks["CHECKED"] + r"\s*(?:bilateral|both)", re.IGNORECASE)
+
+    def __call__(self, scan: NoteScan) -> Assessment:
+        return _assess(scan, self)
+
+
+def _assess(scan: NoteScan, rules: Assessor) -> Assessment:
     """Judge every mention and derive each element's status, evidence and sides."""
-    effects = _effects(patterns)
-    cues = {e: (re.compile(f.cue.pattern, re.IGNORECASE), f.cue.applies_to)
-            for e, f in patterns.elements.items() if f.cue}
-    affirmation = re.compile(patterns.sections.field_affirmation, re.IGNORECASE)
+    patterns, requirements = rules.patterns, rules.requirements
     sacral_note = any(_SITE_KIND[m.category] == "sacral" for m in scan.mentions if m.layer == "site")
-    walker = _Walker(scan, effects)
-    judged = [_apply_field(_apply_cue(_apply_site(i, sacral_note), cues, scan, walker.sentence_sides), affirmation,
-                           scan)
+    walker = _Walker(scan, rules.effects)
+    judged = [_apply_field(_apply_cue(_apply_site(i, sacral_note), rules.cues, scan, walker.sentence_sides),
+                           rules.affirmation, scan)
               if i.mention.layer in ("element", "side") else i
               for i in walker.walk()]
     per_element: dict[str, list[Judged]] = {e: [] for e in ELEMENT_IDS}
@@ -372,9 +384,8 @@ def assess(scan: NoteScan, patterns: PatternSet, requirements: dict[str, str]) -
             sides=sorted(sides),
             evidence=[_evidence(i, scan) for i in pool + rest],
         )
-    ticked = re.compile(patterns.marks["CHECKED"] + r"\s*(?:bilateral|both)", re.IGNORECASE)
     declared = [i for i in judged if i.mention.category == "bilateral" and i.counted == "documented"
-                and (i.sentence.section == "procedure_title" or ticked.search(i.sentence.text))]
+                and (i.sentence.section == "procedure_title" or rules.ticked.search(i.sentence.text))]
     return Assessment(
         elements=statuses,
         cement_sides=cement_sides,

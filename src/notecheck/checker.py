@@ -10,7 +10,7 @@ import re
 from functools import cached_property
 from pathlib import Path
 
-from .assess import assess
+from .assess import Assessor
 from .coding import build_report
 from .errors import NotecheckError
 from .models import Report
@@ -35,6 +35,7 @@ class Checker:
         self._anchors, self._sacral_terms, self._element_terms = self.patterns.prescreen()
         self._use_prescreen = prescreen
         self._date = re.compile(self.patterns.sections.encounter_date, re.IGNORECASE)
+        self._assess = Assessor(self.patterns, self.profile.elements)
 
     @cached_property
     def scanner(self) -> Scanner:
@@ -56,7 +57,7 @@ class Checker:
     def _prescreened(self) -> Report:
         """The report every pre-screened note gets (nothing to attribute), built once."""
         scan = NoteScan(text="", prescreened=True)
-        return build_report("", assess(scan, self.patterns, self.profile.elements), self.profile,
+        return build_report("", self._assess(scan), self.profile,
                             self.patterns.profiles, prescreened=True)
 
     def check_text(self, text: str, note_id: str = "note") -> Report:
@@ -65,7 +66,7 @@ class Checker:
         encounter_date = date.group(1) if date else None
         if scan.prescreened:
             return self._prescreened.model_copy(update={"note_id": note_id, "encounter_date": encounter_date})
-        assessment = assess(scan, self.patterns, self.profile.elements)
+        assessment = self._assess(scan)
         return build_report(note_id, assessment, self.profile, self.patterns.profiles, encounter_date=encounter_date)
 
 
