@@ -57,13 +57,14 @@ def test_min_bars_fail_with_exit_1(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("folder", "min_f1"), [(CORPUS, "0.97"), (CORPUS.parent / "holdout", "0.97"),
-                                              (CORPUS.parent / "holdout2", "0.85")],
-                         ids=["corpus", "holdout", "holdout2"])
+                                              (CORPUS.parent / "holdout2", "0.85"), (CORPUS.parent / "holdout3", "0.80")],
+                         ids=["corpus", "holdout", "holdout2", "holdout3"])
 def test_corpus_meets_the_bars(folder: Path, min_f1: str) -> None:
     """The CI gate: no change may lower element F1 for 'documented' or code accuracy below the bars.
 
-    holdout2 keeps a lower F1 bar: its remaining disagreements are matters of reading (imaging for screw
-    fixation, a post-op progress note as documentation) that the rules deliberately do not follow.
+    holdout2 and holdout3 keep a lower F1 bar: their remaining disagreements are mostly matters of reading
+    (imaging for screw fixation or tumour ablation, a post-op progress note as documentation, a specimen
+    'sent' without its source) that the rules deliberately do not follow.
     """
     proc = subprocess.run([sys.executable, "-m", "notecheck.cli", "eval", str(folder), str(folder / "labels.jsonl"),
                            "--min-f1", min_f1, "--min-code-accuracy", "0.97"], capture_output=True, timeout=600)

@@ -160,7 +160,7 @@ class _Walker:
                 if named is not None:
                     sides = named  # a side word stands for its own side(s), whatever the rest of the sentence says
                 elif verdict == "not_performed" or mention.category == "untreated":
-                    sides = (sides_here | negated_sides) or side_focus
+                    sides = negated_sides or sides_here or side_focus  # 'the right was not treated; the left was
                 else:
                     sides = sides_here or side_focus
                 judged.append(Judged(mention, sentence, verdict, reason, site, frozenset(sides),
@@ -168,6 +168,8 @@ class _Walker:
             if performed:
                 if strong:
                     site_focus = self.kind(strong[-1])
+                elif sites and site_focus != "sacral":
+                    site_focus = "other_site"  # landmarks outside a sacral focus keep the next lines there too
                 if sides_here:
                     side_focus = sides_here
         return judged
@@ -282,7 +284,18 @@ def _apply_cue(item: Judged, cues: dict[str, tuple[re.Pattern[str], str]], scan:
     if item.counted == "discounted" or cue is None or item.counted == "not_performed" and applies_to != "both":
         return item
     m = item.mention
-    window = scan.text[max(item.sentence.start, m.start - CUE_WINDOW) : min(item.sentence.end, m.end + CUE_WINDOW)]
+    start = max(item.sentence.start, m.start - CUE_WINDOW)
+    end = min(item.sentence.end, m.end + CUE_WINDOW)
+    # a clause with its own mention of the element keeps its act to itself: in 'PMMA had been prepared;
+    # cement was not injected' the 'injected' is the second mention's, while 'PMMA prepared; 4 mL injected'
+    # states the first one's
+    for other in scan.mentions:
+        if other.sentence == m.sentence and other.category == m.category and other is not m:
+            if other.end <= m.start and ";" in scan.text[other.end : m.start]:
+                start = max(start, scan.text.rfind(";", other.end, m.start) + 1)
+            elif other.start >= m.end and ";" in scan.text[m.end : other.start]:
+                end = min(end, scan.text.find(";", m.end, other.start))
+    window = scan.text[start:end]
     if cue.search(window):
         return item
     following = scan.sentences[item.sentence.index + 1] if item.sentence.index + 1 < len(scan.sentences) else None

@@ -80,13 +80,15 @@ def _sentence_starts(doc: Doc) -> None:
                 start = True
             elif newlines == 1:  # a header's value on the next line (a form field) stays with its header
                 start = not (prev.text.endswith(":") or not _BULLET.match(token.text) and _wrapped(text, prev, token))
-            elif prev.text in {".", "!", "?"} and (token.text[:1].isupper() or token.text[:1].isdigit()):
-                before = doc[prev.i - 1].lower_ if prev.i > 0 else ""
+            elif prev.text[-1:] in ".!?" and (token.text[:1].isupper() or token.text[:1].isdigit()):
+                # 'L. PMMA 3 mL' ends a sentence at an abbreviation's own period; 'Dr. Smith' does not
+                before = prev.lower_[:-1] if len(prev.text) > 1 else (doc[prev.i - 1].lower_ if prev.i > 0 else "")
                 start = before not in _ABBREVIATIONS or token.text[:1].isupper() and len(before) > 3
-            elif prev.text in {".", ",", ";"} and token.text.isupper() and len(token.text) > 2 and any(
+            elif prev.text in {".", ",", ";"} and (token.text.isupper() and len(token.text) > 2 or prev.text == ";"
+                                                   and token.text[:1].isupper()) and any(
                 t.text == ":" for t in doc[token.i + 1 : token.i + 5]
             ):
-                start = True  # an inline header run into the line, as dictation systems write ',PROCEDURE:,'
+                start = True  # an inline header run into the line: ',PROCEDURE:,' or '; Technique: ...'
             elif "\t" in gap and (token.text[:1].isupper() or _BULLET.match(token.text)):
                 start = True
         if start and (prev is not None or token.i == 0 or not doc[0].is_sent_start):
@@ -190,14 +192,16 @@ def _one_pass_class(base: type) -> type:
 
 
 def _section_pattern(titles: list[str]) -> str:
-    """A header: a title at the start of a line followed by ':' or '-', or the title in capitals anywhere
-    followed by ':' (dictated notes run headers into one line), or a capitalised title alone on its line."""
+    """A header: a title at the start of a line followed by ':' or '-', the title in capitals anywhere followed
+    by ':' (dictated notes run headers into one line), a title after '; ' (one-line notes), or a capitalised
+    title alone on its line."""
     alternation = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in sorted(titles, key=len, reverse=True))
     caps = alternation.upper()
     aside = r"(?:[ \t]*#?\d{1,2})?(?:[ \t]*\([^()\n]{0,80}\))?"  # 'ADDENDUM #1 (03/19/2025, Dr. X):'
     return (
         rf"(?<![^\n])[ \t]*(?:[-*•]\s*|(?:\d{{1,2}}|[A-Za-z]|[IVX]{{1,4}})[.)][ \t]+)?(?:{alternation}){aside}[ \t]*(?::|\s-\s)"
         rf"|(?<![\w/])(?-i:{caps}){aside}[ \t]*:"
+        rf"|(?<=; )(?:{alternation}){aside}[ \t]*:"
         rf"|(?<![^\n])[ \t]*(?-i:(?:{caps})(?:[ \t]+[A-Z/&(),'-]+)*)[ \t]*(?=\r?\n)"
     )
 
