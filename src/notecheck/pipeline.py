@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 SPAN_GROUP = "notecheck"
+TEXT = "notecheck_text"  # doc.user_data key: the note text, built once by the sentence splitter
 SENTENCIZER = "notecheck_sentences"
 PRUNER = "notecheck_prune"
 _ABBREVIATIONS = frozenset(
@@ -63,7 +64,7 @@ def _sentence_starts(doc: Doc) -> None:
     marked: every assignment to ``is_sent_start`` re-checks the Doc's annotations, and unmarked tokens
     already continue the sentence before them.
     """
-    text = doc.text  # Doc.text is rebuilt on every access
+    text = doc.user_data[TEXT] = doc.text  # Doc.text is rebuilt from every token on each access: keep it once
     prev = None
     for token in doc:
         if token.is_space:
@@ -167,7 +168,7 @@ def _one_pass_class(base: type) -> type:
         _one_pass = True
 
         def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
-            text = doc.text_with_ws
+            text = doc.user_data.get(TEXT) or doc.text_with_ws
             starts = [token.idx for token in doc]
             size = len(starts)
             matches: list[tuple[int, int, int]] = []
@@ -198,8 +199,9 @@ def _section_pattern(titles: list[str]) -> str:
     alternation = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in sorted(titles, key=len, reverse=True))
     caps = alternation.upper()
     aside = r"(?:[ \t]*#?\d{1,2})?(?:[ \t]*\([^()\n]{0,80}\))?"  # 'ADDENDUM #1 (03/19/2025, Dr. X):'
+    enumerator = r"(?:[-*•]\s*|(?:\d{1,2}|[A-Za-z]|[IVX]{1,4})[.)][ \t]+)?"  # '- ', '3. ', 'B) ', 'IV. '
     return (
-        rf"(?<![^\n])[ \t]*(?:[-*•]\s*|(?:\d{{1,2}}|[A-Za-z]|[IVX]{{1,4}})[.)][ \t]+)?(?:{alternation}){aside}[ \t]*(?::|\s-\s)"
+        rf"(?<![^\n])[ \t]*{enumerator}(?:{alternation}){aside}[ \t]*(?::|\s-\s)"
         rf"|(?<![\w/])(?-i:{caps}){aside}[ \t]*:"
         rf"|(?<=; )(?:{alternation}){aside}[ \t]*:"
         rf"|(?<![^\n])[ \t]*(?-i:(?:{caps})(?:[ \t]+[A-Z/&(),'-]+)*)[ \t]*(?=\r?\n)"
@@ -313,7 +315,7 @@ class Scanner:
     def to_scan(self, doc: Doc) -> NoteScan:
         """Sentences with their section and role; mentions with sentence, modifiers and finding."""
         sections = []  # (start token, end token, category, title end token), in note order
-        text = doc.text
+        text = doc.user_data.get(TEXT) or doc.text
         token_starts = [token.idx for token in doc]
         for section in doc._.sections:
             category = section.category
@@ -332,14 +334,15 @@ class Scanner:
         sentences: list[Sentence] = []
         sentence_starts: list[int] = []
         for sent in doc.sents:
-            text = sent.text
-            if not text.strip():
+            sentence_text = sent.text
+            if not sentence_text.strip():
                 continue
             found = section_at(sent.start) or section_at(sent.end - 1)
             category = found[2] if found else None
             sentence_starts.append(sent.start)
-            sentences.append(Sentence(len(sentences), sent.start_char, sent.end_char, _collapse(text), category,
-                                      self.roles.get(category, "performed") if category else "performed"))
+            role = self.roles.get(category, "performed") if category else "performed"
+            sentences.append(Sentence(len(sentences), sent.start_char, sent.end_char, _collapse(sentence_text),
+                                      category, role))
         mentions = []
         for span in doc.spans[SPAN_GROUP]:
             layer, _, category = span.label_.partition(":")
@@ -355,7 +358,7 @@ class Scanner:
                 modifiers=modifiers, finding=self._finding(span.label_, span.text),
                 in_title=found is not None and span.start < found[3],
             ))
-        return NoteScan(text=doc.text, sentences=tuple(sentences), mentions=tuple(mentions))
+        return NoteScan(text=text, sentences=tuple(sentences), mentions=tuple(mentions))
 
 
 def normalize_newlines(text: str) -> str:
