@@ -101,6 +101,9 @@ class _Walker:
         # sacrum only as a landmark: 'needle advanced across the sacral ala' then belongs to that procedure.
         self.sacrum_is_landmark = named == {"other_procedure"}
         self.sentence_sides: dict[int, frozenset[str]] = {}
+        self.sites = {index: [m for m in found if m.layer == "site" and self._live(m)]
+                      for index, found in self.by_sentence.items()}
+        self._after: dict[int, str | None] = {}
 
     def kind(self, mention: Mention) -> str:
         kind = _SITE_KIND[mention.category]
@@ -114,20 +117,21 @@ class _Walker:
         return _modifier_verdict(mention, self.effects)[0] != "discounted"
 
     def _sentence_sites(self, index: int) -> list[Mention]:
-        return [m for m in self.by_sentence.get(index, ()) if m.layer == "site" and self._live(m)]
+        return self.sites.get(index, [])
 
     def _strong(self, sites: list[Mention]) -> list[Mention]:
         return [m for m in sites if self.kind(m) != "landmark"]
 
     def _first_site_after(self, index: int) -> str | None:
-        """The site of the next performed sentence that names one; failing that, the note's only site."""
-        for sentence in self.scan.sentences[index + 1:]:
-            if sentence.role == "context":
-                continue
-            sites = self._strong(self._sentence_sites(sentence.index))
-            if sites:
-                return self.kind(sites[0])
-        return self.note_site
+        """The site of the next performed sentence that names one; failing that, the note's only site.
+        Computed once per sentence: every mention of a sentence without a site in force asks the same."""
+        if index not in self._after:
+            self._after[index] = next(
+                (self.kind(strong[0]) for sentence in self.scan.sentences[index + 1:] if sentence.role != "context"
+                 for strong in [self._strong(self._sentence_sites(sentence.index))] if strong),
+                self.note_site,
+            )
+        return self._after[index]
 
     @cached_property
     def note_site(self) -> str | None:
@@ -277,7 +281,8 @@ def _sides_of(items: list[Judged], adders: list[Judged], removers: list[Judged])
 
 
 def _apply_cue(item: Judged, cues: dict[str, tuple[re.Pattern[str], str]], scan: NoteScan,
-               sentence_sides: dict[int, frozenset[str]]) -> Judged:
+               sentence_sides: dict[int, frozenset[str]],
+               siblings: dict[tuple[int, str], list[Mention]]) -> Judged:
     """A mention whose sentence (or, for a short form field, the next line) does not state the act
     ('stable cement in both alae', 'no cement in the canal') is discounted."""
     cue, applies_to = cues.get(item.mention.category, (None, ""))
@@ -289,8 +294,8 @@ def _apply_cue(item: Judged, cues: dict[str, tuple[re.Pattern[str], str]], scan:
     # a clause with its own mention of the element keeps its act to itself: in 'PMMA had been prepared;
     # cement was not injected' the 'injected' is the second mention's, while 'PMMA prepared; 4 mL injected'
     # states the first one's
-    for other in scan.mentions:
-        if other.sentence == m.sentence and other.category == m.category and other is not m:
+    for other in siblings.get((m.sentence, m.category), ()):
+        if other is not m:
             if other.end <= m.start and ";" in scan.text[other.end : m.start]:
                 start = max(start, scan.text.rfind(";", other.end, m.start) + 1)
             elif other.start >= m.end and ";" in scan.text[m.end : other.start]:
@@ -351,8 +356,11 @@ def _assess(scan: NoteScan, rules: Assessor) -> Assessment:
     patterns, requirements = rules.patterns, rules.requirements
     sacral_note = any(_SITE_KIND[m.category] == "sacral" for m in scan.mentions if m.layer == "site")
     walker = _Walker(scan, rules.effects)
-    judged = [_apply_field(_apply_cue(_apply_site(i, sacral_note), rules.cues, scan, walker.sentence_sides),
-                           rules.affirmation, scan)
+    siblings: dict[tuple[int, str], list[Mention]] = {}
+    for mention in scan.mentions:
+        siblings.setdefault((mention.sentence, mention.category), []).append(mention)
+    judged = [_apply_field(_apply_cue(_apply_site(i, sacral_note), rules.cues, scan, walker.sentence_sides,
+                                      siblings), rules.affirmation, scan)
               if i.mention.layer in ("element", "side") else i
               for i in walker.walk()]
     per_element: dict[str, list[Judged]] = {e: [] for e in ELEMENT_IDS}

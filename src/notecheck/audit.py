@@ -126,8 +126,7 @@ class Progress:
         self.stream.flush()
 
 
-def run(items: Iterable[Item], out_dir: Path, options: AuditOptions, total: int | None = None,
-        progress: Progress | None = None) -> int:
+def run(items: Iterable[Item], out_dir: Path, options: AuditOptions, progress: Progress | None = None) -> int:
     """Check every item into out_dir/results.jsonl; return the number of rows in the file."""
     out_dir.mkdir(parents=True, exist_ok=True)
     results = out_dir / RESULTS
