@@ -192,7 +192,7 @@ class _Walker:
     @staticmethod
     def _named(mention: Mention, focus: frozenset[str]) -> frozenset[str] | None:
         """The sides a side word names ('contralateral' flips the side in force); None for other mentions."""
-        if mention.layer != "side" or mention.category in ("repeat", "treated", "untreated"):
+        if mention.layer != "side" or mention.category in ("repeat", "treated", "volume", "untreated"):
             return None
         if mention.category == "bilateral":
             return BOTH
@@ -225,13 +225,19 @@ def _distance(a: Mention, b: Mention) -> int:
 
 
 def _evidence(item: Judged, scan: NoteScan) -> Evidence:
+    """Evidence in the note as written: normalised offsets are mapped back, and so is the sentence."""
     m = item.mention
+    start, end = scan.to_original(m.start, m.end)
+    sentence = item.sentence.text
+    if scan.normalized is not None:
+        first, last = scan.to_original(item.sentence.start, item.sentence.end)
+        sentence = " ".join(scan.original[first:last].split())
     return Evidence(
-        text=m.text,
-        start=m.start,
-        end=m.end,
-        line=scan.line_of(m.start),
-        sentence=item.sentence.text,
+        text=scan.original[start:end],
+        start=start,
+        end=end,
+        line=scan.line_of(start),
+        sentence=sentence,
         section=item.sentence.section,
         modifiers=[f"{mod.category}: {mod.text}" for mod in m.modifiers],
         sides=sorted(item.sides),
@@ -319,8 +325,8 @@ def _apply_cue(item: Judged, cues: dict[str, tuple[re.Pattern[str], str]], scan:
 def _apply_field(item: Judged, affirmation: re.Pattern[str], scan: NoteScan) -> Judged:
     """An element word that is itself a header ('Cavity creation: ☐ Balloon ☐ None') is a field label: it
     documents the act only when the field's value affirms it, and a value that opens with a denial denies it."""
-    if not item.mention.in_title or item.counted != "documented":
-        return item
+    if not item.mention.in_title or item.counted != "documented" or item.mention.category == "volume":
+        return item  # a volume is the field's value, not its label
     value = scan.text[item.mention.end : item.sentence.end]
     if _DENIED.match(value):
         return replace(item, counted="not_performed", reason=None)  # 'Cavity: No balloon was used.'
@@ -367,7 +373,7 @@ def _assess(scan: NoteScan, rules: Assessor) -> Assessment:
     for item in judged:
         if item.mention.layer == "element":
             per_element[item.mention.category].append(item)
-    # 'repeated', 'treated' and 'not treated' move a side only where their sentence names it
+    # 'repeated', 'treated', a volume and 'not treated' move a side only where their sentence names it
     named_side = {i.sentence.index for i in judged
                   if i.mention.layer == "side" and i.mention.category in ("left", "right", "contralateral")}
     repeats, treated, exclusions = [], [], []
@@ -375,7 +381,9 @@ def _assess(scan: NoteScan, rules: Assessor) -> Assessment:
         if i.mention.layer != "side":
             continue
         explicit = i.sentence.index in named_side
-        if i.counted == "documented" and explicit and i.mention.category in ("repeat", "treated", "untreated"):
+        if i.counted != "discounted" and explicit and i.mention.category == "volume":
+            treated.append(replace(i, counted="documented"))  # a volume is a value: 'Leak: no' does not empty it
+        elif i.counted == "documented" and explicit and i.mention.category in ("repeat", "treated", "untreated"):
             {"repeat": repeats, "treated": treated, "untreated": exclusions}[i.mention.category].append(i)
         elif i.counted == "not_performed" and i.mention.category in ("left", "right", "bilateral", "treated"):
             exclusions.append(i)

@@ -14,6 +14,7 @@ from .assess import Assessor
 from .coding import build_report
 from .errors import NotecheckError
 from .models import Report
+from .normalize import Normalizer
 from .rules import PatternSet, load_patterns
 from .pipeline import Scanner, normalize_newlines
 from .scan import NoteScan
@@ -36,6 +37,7 @@ class Checker:
         self._use_prescreen = prescreen
         self._date = re.compile(self.patterns.sections.encounter_date, re.IGNORECASE)
         self._assess = Assessor(self.patterns, self.profile.elements)
+        self._normalize = Normalizer(self.patterns.normalize)
 
     @cached_property
     def scanner(self) -> Scanner:
@@ -43,10 +45,10 @@ class Checker:
 
     def scan(self, text: str) -> NoteScan:
         """Run the pipeline, or skip it when the note has no sacral term or no element term at all."""
-        text = normalize_newlines(text)
-        if self._use_prescreen and not self._may_document(text):
-            return NoteScan(text=text, prescreened=True)
-        return self.scanner(text)
+        normalized = self._normalize(normalize_newlines(text))
+        if self._use_prescreen and not self._may_document(normalized.text):
+            return NoteScan(text=normalized.original, prescreened=True)
+        return self.scanner(normalized.text).with_source(normalized)
 
     def _may_document(self, text: str) -> bool:
         lowered = text.lower()

@@ -15,7 +15,7 @@ from importlib.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import PatternError
 
@@ -27,7 +27,7 @@ ELEMENT_IDS: tuple[str, ...] = (
     "bone_biopsy",
 )
 SITE_CATEGORIES = ("sacral", "sacral_procedure", "other_site", "other_procedure", "landmark")
-SIDE_CATEGORIES = ("left", "right", "bilateral", "contralateral", "repeat", "treated", "untreated")
+SIDE_CATEGORIES = ("left", "right", "bilateral", "contralateral", "repeat", "treated", "volume", "untreated")
 CODING_CATEGORIES = ("separate_imaging_code", "separate_biopsy_code", "modifier_50")
 IGNORE = "ignore"
 OTHER_SECTION = "other"
@@ -221,6 +221,36 @@ class QueryTemplate(_Strict):
     options: list[str]
 
 
+class NormalizeRule(_Strict):
+    """A rewrite before the pipeline: spoken punctuation, a misrecognised term, a dictated correction."""
+
+    literal: str = Field(min_length=1)
+    pattern: Regex
+    to: str = Field(description="replacement; \\g<name> puts back a named group of the pattern")
+    when: Literal["always", "dictated"] = Field(description="'dictated': only in notes that show dictation")
+    comment: str = Field(min_length=3)
+
+    @model_validator(mode="after")
+    def _groups_exist(self) -> NormalizeRule:
+        named = re.compile(self.pattern).groupindex
+        for name in re.findall(r"\\g<(\w+)>", self.to):
+            if name not in named:
+                raise ValueError(f"to: refers to group {name!r}, which the pattern does not define")
+        return self
+
+
+class DictationSignal(_Strict):
+    pattern: Regex
+    min_count: int = Field(ge=1)
+    comment: str = Field(min_length=3)
+
+
+class NormalizeFile(_Strict):
+    description: str
+    dictation_signal: DictationSignal
+    rules: list[NormalizeRule]
+
+
 class Profile(_Strict):
     code: str
     title: str
@@ -243,6 +273,7 @@ class PatternSet:
     queries: dict[str, QueryTemplate]
     compliance: Compliance
     marks: dict[str, str]
+    normalize: NormalizeFile
 
     def target_rules(self) -> list[tuple[str, str, Rule]]:
         """(layer, category, rule) for every target rule; layers are pruned for overlaps separately."""
@@ -372,6 +403,7 @@ def load_patterns(directory: str | Path | Traversable | None = None) -> PatternS
     coding = load("coding.json", RuleFile)
     context = load("context.json", ContextFile)
     sections = load("sections.json", SectionFile)
+    normalize = load("normalize.json", NormalizeFile)
     if sites is not None:
         _check_categories("sites.json", sites.rules, (*SITE_CATEGORIES,), problems)
         anchors = sites.prescreen_anchors.substrings if sites.prescreen_anchors else []
@@ -444,4 +476,5 @@ def load_patterns(directory: str | Path | Traversable | None = None) -> PatternS
         queries=queries,
         compliance=compliance,
         marks=marks,
+        normalize=normalize,
     )

@@ -6,8 +6,11 @@ between worker processes and can be built by hand in tests.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from .normalize import Normalized
 
 Role = Literal["performed", "context", "addendum"]
 
@@ -47,11 +50,26 @@ class Mention:
 
 @dataclass(frozen=True)
 class NoteScan:
+    """The pipeline's findings over the canonical text; ``normalized`` leads offsets back to the note as
+    written (None when normalisation changed nothing)."""
+
     text: str
     sentences: tuple[Sentence, ...] = ()
     mentions: tuple[Mention, ...] = ()
     prescreened: bool = False
+    normalized: Normalized | None = None
+
+    @property
+    def original(self) -> str:
+        return self.normalized.original if self.normalized else self.text
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Offsets in the note as written, for evidence a coder can find."""
+        return self.normalized.to_original(start, end) if self.normalized else (start, end)
 
     def line_of(self, offset: int) -> int:
-        """1-based line number of a character offset, for quoting evidence where it stands."""
-        return self.text.count("\n", 0, offset) + 1
+        """1-based line number of an offset in the note as written, for quoting evidence where it stands."""
+        return self.original.count("\n", 0, offset) + 1
+
+    def with_source(self, normalized: Normalized) -> NoteScan:
+        return replace(self, normalized=normalized) if normalized.passes else self
