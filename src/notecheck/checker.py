@@ -13,7 +13,8 @@ from pathlib import Path
 from .assess import Assessor
 from .coding import build_report
 from .errors import NotecheckError
-from .models import Report
+from .encounter import EncounterJudge
+from .models import Encounter, Report
 from .normalize import Normalizer
 from .rules import PatternSet, load_patterns
 from .pipeline import Scanner, normalize_newlines
@@ -38,6 +39,7 @@ class Checker:
         self._date = re.compile(self.patterns.sections.encounter_date, re.IGNORECASE)
         self._assess = Assessor(self.patterns, self.profile.elements)
         self._normalize = Normalizer(self.patterns.normalize)
+        self._encounter = EncounterJudge(self.patterns.encounter)
 
     @cached_property
     def scanner(self) -> Scanner:
@@ -59,17 +61,20 @@ class Checker:
     def _prescreened(self) -> Report:
         """The report every pre-screened note gets (nothing to attribute), built once."""
         scan = NoteScan(text="", prescreened=True)
-        return build_report("", self._assess(scan), self.profile,
-                            self.patterns.profiles, prescreened=True)
+        return build_report("", self._assess(scan), self.profile, self.patterns.profiles,
+                            Encounter(procedure_recorded=False, document_type=None), prescreened=True)
 
     def check_text(self, text: str, note_id: str = "note") -> Report:
         scan = self.scan(text)
         date = self._date.search(scan.text, 0, HEADER_CHARS)
         encounter_date = date.group(1) if date else None
+        encounter = self._encounter(scan.text)
         if scan.prescreened:
-            return self._prescreened.model_copy(update={"note_id": note_id, "encounter_date": encounter_date})
+            return self._prescreened.model_copy(update={"note_id": note_id, "encounter_date": encounter_date,
+                                                        "encounter": encounter})
         assessment = self._assess(scan)
-        return build_report(note_id, assessment, self.profile, self.patterns.profiles, encounter_date=encounter_date)
+        return build_report(note_id, assessment, self.profile, self.patterns.profiles, encounter,
+                            encounter_date=encounter_date)
 
 
 _default: Checker | None = None

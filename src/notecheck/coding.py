@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .assess import BOTH, Assessment
-from .models import Finding, Report
+from .models import ElementResult, Encounter, Finding, Report
 from .rules import Profile
 
 _SIDE_WORD = {frozenset({"left"}): "left", frozenset({"right"}): "right"}
@@ -38,14 +38,34 @@ def _other_site_findings(assessment: Assessment) -> list[Finding]:
     return findings
 
 
+def _unrecorded(elements: dict[str, ElementResult], encounter: Encounter) -> dict[str, ElementResult]:
+    """In a document that records no procedure, nothing it describes is documented for this encounter."""
+    reason = f"the document records no procedure ({encounter.document_type or 'unknown'})"
+    return {
+        element_id: result.model_copy(update={
+            "status": "missing", "sides": [],
+            "evidence": [e.model_copy(update={"counted": "discounted", "reason": e.reason or reason})
+                         for e in result.evidence],
+        })
+        for element_id, result in elements.items()
+    }
+
+
 def build_report(note_id: str, assessment: Assessment, profile: Profile, profiles: dict[str, Profile],
-                 prescreened: bool = False, encounter_date: str | None = None) -> Report:
-    laterality = laterality_of(assessment)
-    code = suggest_code(laterality, profiles)
+                 encounter: Encounter, prescreened: bool = False, encounter_date: str | None = None) -> Report:
     elements = assessment.elements
+    if encounter.procedure_recorded:
+        laterality = laterality_of(assessment)
+    else:
+        laterality, elements = "none", _unrecorded(elements, encounter)
+    code = suggest_code(laterality, profiles)
     missing = [e for e, r in elements.items() if r.requirement == "required" and r.status != "documented"]
     sides_ok = (laterality == "bilateral") if profile.sides == "bilateral" else laterality in ("left", "right")
     findings: list[Finding] = []
+    if not encounter.procedure_recorded and any(e.evidence for e in elements.values()):
+        findings.append(Finding(kind="no_procedure_recorded",
+                                message=f"This document is a {encounter.evidence[0]}: it describes but does not "
+                                        "record a procedure performed in this encounter, so no code is suggested."))
     for element_id in missing:
         label = elements[element_id].label
         status = elements[element_id].status
@@ -98,6 +118,7 @@ def build_report(note_id: str, assessment: Assessment, profile: Profile, profile
         complete=code == profile.code and not missing and sides_ok,
         suggested_code=code,
         findings=findings,
+        encounter=encounter,
         encounter_date=encounter_date,
         prescreened=prescreened,
     )

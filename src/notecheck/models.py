@@ -53,6 +53,15 @@ class Finding(_Model):
     evidence: list[Evidence] = Field(default_factory=list, description="Statements behind the finding, if any.")
 
 
+class Encounter(_Model):
+    """Whether this document records a procedure performed in this encounter; codes are gated on it."""
+
+    procedure_recorded: bool = Field(description="False for handouts, letters, consults, summaries, follow-ups, "
+                                                 "orders and forms that describe a procedure but do not record one.")
+    document_type: str | None = Field(description="The document type read from the heading, if recognised.")
+    evidence: list[str] = Field(default_factory=list, description="Lines that decided it, as written.")
+
+
 class Report(_Model):
     """What one note documents for the profile's code."""
 
@@ -66,6 +75,7 @@ class Report(_Model):
     complete: bool
     suggested_code: str | None
     findings: list[Finding]
+    encounter: Encounter
     encounter_date: str | None = Field(default=None, description="Date of service as written in the note, if any.")
     prescreened: bool = Field(
         default=False, description="True when the note had no sacral vocabulary and skipped the full pipeline."

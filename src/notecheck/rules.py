@@ -251,6 +251,24 @@ class NormalizeFile(_Strict):
     rules: list[NormalizeRule]
 
 
+class DocumentType(_Strict):
+    pattern: Regex
+    label: str
+    comment: str = Field(min_length=3)
+
+
+class ProcedureRecord(_Strict):
+    pattern: Regex
+    comment: str = Field(min_length=3)
+
+
+class EncounterFile(_Strict):
+    description: str
+    heading_lines: int = Field(gt=0)
+    document_types: dict[str, DocumentType]
+    procedure_record: ProcedureRecord
+
+
 class Profile(_Strict):
     code: str
     title: str
@@ -274,6 +292,7 @@ class PatternSet:
     compliance: Compliance
     marks: dict[str, str]
     normalize: NormalizeFile
+    encounter: EncounterFile
 
     def target_rules(self) -> list[tuple[str, str, Rule]]:
         """(layer, category, rule) for every target rule; layers are pruned for overlaps separately."""
@@ -404,6 +423,7 @@ def load_patterns(directory: str | Path | Traversable | None = None) -> PatternS
     context = load("context.json", ContextFile)
     sections = load("sections.json", SectionFile)
     normalize = load("normalize.json", NormalizeFile)
+    encounter = load("encounter.json", EncounterFile)
     if sites is not None:
         _check_categories("sites.json", sites.rules, (*SITE_CATEGORIES,), problems)
         anchors = sites.prescreen_anchors.substrings if sites.prescreen_anchors else []
@@ -477,4 +497,5 @@ def load_patterns(directory: str | Path | Traversable | None = None) -> PatternS
         compliance=compliance,
         marks=marks,
         normalize=normalize,
+        encounter=encounter,
     )
