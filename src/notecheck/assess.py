@@ -19,6 +19,7 @@ No spaCy here. The rules of judgement, in order:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -27,6 +28,7 @@ from .rules import ELEMENT_IDS, PatternSet
 from .scan import Mention, NoteScan, Sentence
 
 _LEVEL = re.compile(r"[LTC](?:1[0-2]|[1-9])(?: ?(?:-|through|to) ?[LTS]?(?:1[0-2]|[1-9]))?", re.IGNORECASE)
+_CLAUSE = re.compile(r";|\b(?:but|whereas|however|although|while)\b", re.IGNORECASE)
 CUE_WINDOW = 150  # characters either side of a mention in which its act must be stated
 _DENIED = re.compile(r"[^\w]*(?:no|none|nil|not|n/?a|declined|deferred|omitted)\b", re.IGNORECASE)
 _BACK_REFERENCE = re.compile(r"\s*(?:it|this|these|they|the (?:cement|mixture|pmma|material|filler)|then)\b",
@@ -153,9 +155,14 @@ class _Walker:
             strong = self._strong(sites)
             sides_here, negated_sides = self._sides(mentions, side_focus)
             self.sentence_sides[sentence.index] = sides_here
+            clauses = self._clauses(sentence, mentions, side_focus)
             for mention in mentions:
                 if mention.layer == "site" and mention.category != "other_procedure":
                     continue
+                # a clause that names its own side speaks for itself: 'cement went in on the right; the left
+                # needle was removed without injection'
+                clause_sides, clause_negated = clauses.get(bisect_right(clauses.get("bounds", ()), mention.start),
+                                                           (sides_here, negated_sides))
                 site = self._site_of(mention, strong, sites, site_focus, sentence.index)
                 verdict, reason = _modifier_verdict(mention, self.effects)
                 if not performed and verdict != "discounted":
@@ -164,9 +171,9 @@ class _Walker:
                 if named is not None:
                     sides = named  # a side word stands for its own side(s), whatever the rest of the sentence says
                 elif verdict == "not_performed" or mention.category == "untreated":
-                    sides = negated_sides or sides_here or side_focus  # 'the right was not treated; the left was
+                    sides = clause_negated or clause_sides or side_focus  # 'the right was not treated; the left
                 else:
-                    sides = sides_here or side_focus
+                    sides = clause_sides or side_focus
                 judged.append(Judged(mention, sentence, verdict, reason, site, frozenset(sides),
                                      site_in_sentence=bool(strong)))
             if performed:
@@ -199,6 +206,22 @@ class _Walker:
         if mention.category == "contralateral":
             return BOTH - focus if len(focus) == 1 else frozenset()
         return frozenset({mention.category})
+
+    def _clauses(self, sentence: Sentence, mentions: list[Mention], focus: frozenset[str]) -> dict:
+        """Side words per clause of a sentence, keyed by clause number, for clauses that name a side; 'bounds'
+        holds the clause boundaries. Empty for a sentence of one clause."""
+        bounds = [m.start() for m in _CLAUSE.finditer(self.scan.text, sentence.start, sentence.end)]
+        if not bounds:
+            return {}
+        per_clause: dict[int, list[Mention]] = {}
+        for mention in mentions:
+            per_clause.setdefault(bisect_right(bounds, mention.start), []).append(mention)
+        out: dict = {"bounds": bounds}
+        for clause, found in per_clause.items():
+            asserted, negated = self._sides(found, focus)
+            if asserted or negated:
+                out[clause] = (asserted, negated)
+        return out
 
     def _sides(self, mentions: list[Mention], focus: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
         """Sides named in a sentence, split into asserted and negated ('the right ala was not treated')."""

@@ -35,7 +35,8 @@ _WRAP_WIDTH = 45
 _ANSWER = re.compile(r"(?i)(?:yes|no|none|nil|n/?a|not performed|not done|not indicated|declined)[ \t.]*(?:\n|$)")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9 /&()'-]{0,40}:")
-_BULLET = re.compile(r"^(?:[-*•·▪◦‣]|\d{1,2}[.)]|[a-z][.)]|\[|\(|☐|☒|☑|□)$")
+# a line that opens with a bullet, a box or a clock time ('10:19 Cement L injected') is a new item, not a wrap
+_BULLET = re.compile(r"^(?:[-*•·▪◦‣]|\d{1,2}[.)]|[a-z][.)]|\[|\(|☐|☒|☑|□|\d{1,2}:\d{2}(?::\d{2})?)$")
 
 
 def _import_medspacy() -> Any:
