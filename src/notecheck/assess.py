@@ -23,7 +23,8 @@ from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from .models import ElementResult, Evidence
+from .ledger import FIELD_CHARS, build_ledger
+from .models import ElementResult, Evidence, LedgerEntry, Side
 from .rules import ELEMENT_IDS, PatternSet
 from .scan import Mention, NoteScan, Sentence
 
@@ -33,7 +34,7 @@ CUE_WINDOW = 150  # characters either side of a mention in which its act must be
 _DENIED = re.compile(r"[^\w]*(?:no|none|nil|not|n/?a|declined|deferred|omitted)\b", re.IGNORECASE)
 _BACK_REFERENCE = re.compile(r"\s*(?:it|this|these|they|the (?:cement|mixture|pmma|material|filler)|then)\b",
                              re.IGNORECASE)
-FIELD_CHARS = 50  # a sentence this short is a form field; its act may stand on the next line
+
 BOTH = frozenset({"left", "right"})
 
 
@@ -61,6 +62,7 @@ class Assessment:
     elements: dict[str, ElementResult]
     cement_sides: frozenset[str]
     needle_sides: frozenset[str]
+    ledger: dict[str, dict[Side, LedgerEntry]]
     declared_sides: list[Evidence] = field(default_factory=list)
     judged: list[Judged] = field(default_factory=list)
     other_procedures: list[Judged] = field(default_factory=list)
@@ -269,6 +271,11 @@ def _evidence(item: Judged, scan: NoteScan) -> Evidence:
     )
 
 
+def _quote(item: Judged, scan: NoteScan) -> tuple[int, str]:
+    start, end = scan.to_original(item.mention.start, item.mention.end)
+    return scan.line_of(start), scan.original[start:end]
+
+
 def _apply_site(item: Judged, sacral_note: bool) -> Judged:
     """An element mention outside the sacrum is discounted, naming the site it belongs to. In a note about the
     sacrum, a negation that names no site ('Specimens: none', 'no cement was injected') denies the act for the
@@ -292,21 +299,6 @@ def _element_status(items: list[Judged]) -> tuple[str, list[Judged]]:
     if pool:
         return "not_performed", pool
     return "missing", pool
-
-
-def _sides_of(items: list[Judged], adders: list[Judged], removers: list[Judged]) -> frozenset[str]:
-    """Sides with cement (or needles), taken in note order: a positive mention adds its sides, a negated one or
-    a side said not to be treated removes them, and a later statement wins; addenda come after the body.
-    'Repeated on the left' and 'performed on the LEFT' add their side once the element is documented at all."""
-    if not any(i.counted == "documented" for i in items):
-        adders = []
-    events = [(i, i.counted == "documented") for i in items + adders if i.counted != "discounted"]
-    events += [(i, False) for i in removers]
-    events.sort(key=lambda event: (event[0].sentence.role == "addendum", event[0].mention.start))
-    sides: set[str] = set()
-    for item, adds in events:
-        sides = sides | item.sides if adds else sides - item.sides
-    return frozenset(sides)
 
 
 def _apply_cue(item: Judged, cues: dict[str, tuple[re.Pattern[str], str]], scan: NoteScan,
@@ -413,18 +405,24 @@ def _assess(scan: NoteScan, rules: Assessor) -> Assessment:
     acts = ("bilateral_needle_placement", "cement_injection", "cavity_creation", "bone_biopsy")
     if not any(i.counted == "documented" for e in acts for i in per_element[e]):
         per_element["imaging_guidance"] = _guides_nothing(per_element["imaging_guidance"])
-    needle_sides = _sides_of(per_element["bilateral_needle_placement"], repeats, [])
-    cement_sides = _sides_of(per_element["cement_injection"], repeats + treated, exclusions)
+    # a side said not to be done at all ('Left side not treated.', 'No intervention to the right side.') denies
+    # its needle too; a side word negated inside a sentence about the act ('no cement in the left') does not
+    acts_in = {i.sentence.index for i in judged if i.mention.layer == "element"}
+    side_denials = [i for i in exclusions if i.mention.category == "untreated" or i.sentence.index not in acts_in]
+    ledger = build_ledger(per_element, repeats, treated, exclusions, side_denials)
+    needle_sides, cement_sides = ledger.sides("needle"), ledger.sides("cement")
     statuses: dict[str, ElementResult] = {}
     for element_id in ELEMENT_IDS:
         items = per_element[element_id]
         status, pool = _element_status(items)
         sides: frozenset[str] = frozenset()
         if element_id == "bilateral_needle_placement":
-            if status == "documented":
-                if cement_sides == BOTH:
-                    needle_sides = BOTH  # cement went in on both sides, and cement goes in through needles
-                status = "documented" if needle_sides == BOTH else "missing"
+            if cement_sides == BOTH and status == "documented":
+                needle_sides = BOTH  # cement went in on both sides, and cement goes in through needles
+            if needle_sides != BOTH:
+                # one side only: 'not performed' where a sacroplasty note says the other side was not done
+                denied = bool(ledger.denied("needle")) and cement_sides != frozenset()
+                status = "not_performed" if denied or status == "not_performed" else "missing"
             sides = needle_sides
         elif element_id == "cement_injection":
             sides = cement_sides
@@ -442,6 +440,7 @@ def _assess(scan: NoteScan, rules: Assessor) -> Assessment:
         elements=statuses,
         cement_sides=cement_sides,
         needle_sides=needle_sides,
+        ledger=ledger.entries(lambda item: _quote(item, scan)),
         declared_sides=[_evidence(i, scan) for i in declared],
         judged=judged,
         other_procedures=[_with_level(i, scan) for i in judged

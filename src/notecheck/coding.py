@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .assess import BOTH, Assessment
-from .models import ElementResult, Encounter, Finding, Report
+from .models import ElementResult, Encounter, Finding, LedgerEntry, Report
 from .rules import Profile
 
 _SIDE_WORD = {frozenset({"left"}): "left", frozenset({"right"}): "right"}
@@ -119,6 +119,8 @@ def build_report(note_id: str, assessment: Assessment, profile: Profile, profile
         suggested_code=code,
         findings=findings,
         encounter=encounter,
+        ledger=assessment.ledger if encounter.procedure_recorded else {
+            act: {side: LedgerEntry(state="unknown") for side in row} for act, row in assessment.ledger.items()},
         encounter_date=encounter_date,
         prescreened=prescreened,
     )

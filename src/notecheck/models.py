@@ -53,6 +53,21 @@ class Finding(_Model):
     evidence: list[Evidence] = Field(default_factory=list, description="Statements behind the finding, if any.")
 
 
+SourceKind = Literal["title", "field", "narrative", "addendum"]
+
+
+class LedgerEntry(_Model):
+    """What the note says of one act on one side, and the statement that decided it."""
+
+    state: Literal["done", "not_done", "unknown"]
+    source: SourceKind | None = Field(default=None, description="Where the deciding statement stands; addenda "
+                                                                "outrank the body (fields and narrative, the "
+                                                                "later statement winning), which outranks the "
+                                                                "title.")
+    line: int | None = Field(default=None, description="1-based line of the deciding statement.")
+    quote: str | None = Field(default=None, description="The deciding words, as written.")
+
+
 class Encounter(_Model):
     """Whether this document records a procedure performed in this encounter; codes are gated on it."""
 
@@ -76,6 +91,9 @@ class Report(_Model):
     suggested_code: str | None
     findings: list[Finding]
     encounter: Encounter
+    ledger: dict[str, dict[Side, LedgerEntry]] = Field(
+        description="act (needle, cement, cavity, biopsy) -> side -> what the note says; laterality and the code "
+                    "come from the cement row.")
     encounter_date: str | None = Field(default=None, description="Date of service as written in the note, if any.")
     prescreened: bool = Field(
         default=False, description="True when the note had no sacral vocabulary and skipped the full pipeline."
