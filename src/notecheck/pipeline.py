@@ -197,8 +197,10 @@ def _section_pattern(titles: list[str]) -> str:
     """A header: a title at the start of a line followed by ':' or '-', the title in capitals anywhere followed
     by ':' (dictated notes run headers into one line), a title after '; ' (one-line notes), or a capitalised
     title alone on its line."""
-    alternation = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in sorted(titles, key=len, reverse=True))
-    caps = alternation.upper()
+    ordered = sorted(titles, key=len, reverse=True)
+    alternation = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in ordered)
+    caps = "|".join(re.escape(t.upper()).replace(r"\ ", r"[ \t]+") for t in ordered)  # not alternation.upper(),
+    # which turned every '\s' into '\S' and so missed every multi-word title in capitals ('ATTENDING ATTESTATION')
     aside = r"(?:[ \t]*#?\d{1,2})?(?:[ \t]*\([^()\n]{0,80}\))?"  # 'ADDENDUM #1 (03/19/2025, Dr. X):'
     enumerator = r"(?:[-*•]\s*|(?:\d{1,2}|[A-Za-z]|[IVX]{1,4})[.)][ \t]+)?"  # '- ', '3. ', 'B) ', 'IV. '
     return (
