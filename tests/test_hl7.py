@@ -132,3 +132,13 @@ def test_stray_segments_unterminated_escapes_and_non_text_obx() -> None:
     assert good.note is not None and good.note.text == "Cement injected." and good.note_id == "SYN-ORD-9"
     assert good.note.flags == ("skipped 1 OBX segment(s) whose value type is not text",)
     assert unterminated.error == "OBX 1: unknown escape sequence \\temp (unterminated) in OBX-5"
+
+
+def test_cancelled_orders_and_cancel_notifications_are_not_checked() -> None:
+    oru = "MSH|^~\\&|A|B|C|D|20261201||ORU^R01|SYN-2|P|2.5.1\rOBR|1||SYN-ORD-2" + "|" * 22 + "X\r"  # OBR-25
+    t11 = "MSH|^~\\&|A|B|C|D|20261201||MDM^T11|SYN-3|P|2.5.1\rTXA|1|OP|TX|||||||||SYN-DOC-3\r"
+    text = "OBX|1|TX|||Cement injected in both sacral alae.\r"
+    cancelled, notification = hl7_items(oru + text + t11 + text)
+    assert (cancelled.note_id, cancelled.error) == ("SYN-ORD-2", "order cancelled (OBR-25 'X'): not checked")
+    assert (notification.note_id, notification.error) == (
+        "SYN-DOC-3", "document cancel notification (MDM^T11): not checked")

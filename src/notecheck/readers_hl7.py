@@ -18,7 +18,6 @@ import hl7
 from .errors import InputError
 from .readers import DEFAULT_MAX_BYTES, Item, Note, decode_note
 
-HL7_MEDIA_TYPE = "application/hl7-v2"
 ENVELOPE = (b"FHS", b"BHS", b"BTS", b"FTS")
 _BOUNDARY = re.compile(rb"[\r\n\x0b\x1c]")  # segment ends and MLLP frame bytes
 _START = re.compile(rb"\s*\x0b?\s*(MSH|FHS|BHS)[^A-Za-z0-9\s]")
@@ -124,7 +123,10 @@ def _message_item(data: bytes, source: str, fallback_id: str, max_bytes: int) ->
     problem = _encoding_problem(text)
     if problem:
         return Item(fallback_id, source, error=problem)
-    message = hl7.parse(text)
+    try:
+        message = hl7.parse(text)
+    except (hl7.HL7Exception, ValueError, IndexError) as exc:  # not seen on any input tried; never a crash
+        return Item(fallback_id, source, error=f"not a parsable HL7 message ({exc})")
     note_id = _field(message, "TXA", 12) or _field(message, "OBR", 3) or _field(message, "MSH", 10) or fallback_id
     charset = _field(message, "MSH", 18).upper()
     if charset not in CHARSETS:
@@ -174,9 +176,9 @@ def _broken_segment(message: hl7.Message) -> str | None:
         if not _SEGMENT_ID.match(name):
             return (f"broken segment {number} {_quote(str(segment))}: it does not start with a segment ID "
                     f"and {message.separators[1]!r} (a line break inside a field?)")
-        if name == "OBX" and not str(segment(1) if len(segment) > 1 else "").strip().isdigit():
-            set_id = str(segment(1)) if len(segment) > 1 else ""
-            return f"broken segment {number} {_quote(str(segment))}: OBX-1 set ID {set_id!r} is not a number"
+        if name == "OBX" and not _field_text(segment, 1).isdigit():
+            return (f"broken segment {number} {_quote(str(segment))}: "
+                    f"OBX-1 set ID {_field_text(segment, 1)!r} is not a number")
     return None
 
 
