@@ -35,7 +35,8 @@ def _parser() -> argparse.ArgumentParser:
 
     audit = commands.add_parser("audit", help="check a batch of notes and write JSONL, CSV, summary and HTML")
     audit.add_argument("inputs", nargs="+", metavar="INPUT",
-                       help="folders (recursive), .jsonl, .csv, FHIR .json (DocumentReference or Bundle), or files")
+                       help="folders (recursive), .jsonl, .csv, FHIR .json (DocumentReference or Bundle), "
+                            "HL7 v2 (.hl7), or files")
     audit.add_argument("-o", "--out", default="audit-out", help="output folder (default: audit-out)")
     audit.add_argument("--glob", default="*.txt", help="file pattern inside folders (default: *.txt)")
     audit.add_argument("--id-column", default="note_id", help="CSV column holding the note id")
@@ -46,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--fail-on", choices=["errors", "incomplete", "never"], default="incomplete",
                        help="what makes the exit code 1 (default: incomplete notes or error rows)")
     audit.add_argument("--quiet", action="store_true", help="no progress bar or closing line on stderr")
+    audit.add_argument("--format", choices=["auto", "hl7"], default="auto", dest="input_format",
+                       help="hl7: read every input file as HL7 v2 (default auto: .hl7 files and files starting "
+                            "with MSH/FHS/BHS are HL7)")
 
     negatives = commands.add_parser("negatives", help="list codes suggested on notes that are not sacroplasties")
     negatives.add_argument("inputs", nargs="+", metavar="INPUT", help="folder, .jsonl, .csv or note files")
@@ -89,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
                                    workers=args.workers or default_workers())
             return audit(args.inputs, args.out, options, glob=args.glob, id_column=args.id_column,
                          text_column=args.text_column, max_bytes=args.max_bytes, fail_on=args.fail_on,
-                         quiet=args.quiet)
+                         quiet=args.quiet, fmt=args.input_format)
         if args.command == "negatives":
             from .commands.negatives import negatives
 

@@ -90,14 +90,19 @@ def _from_bytes(note_id: str, source: str, data: bytes, max_bytes: int,
     return Item(note_id, source, Note(note_id, text, source, flags, metadata or {}))
 
 
-def iter_directory(folder: Path, glob: str, max_bytes: int) -> Iterator[Item]:
+def iter_directory(folder: Path, glob: str, max_bytes: int, fmt: str = "auto") -> Iterator[Item]:
     """Every file matching ``glob`` below ``folder``, recursively, in sorted path order."""
+    from .readers_hl7 import hl7_items, looks_like_hl7
+
     for path in sorted(p for p in folder.rglob(glob) if not p.is_dir()):
         note_id = str(path.relative_to(folder).with_suffix(""))
         try:
             data = path.read_bytes()
         except OSError as exc:
             yield _error(note_id, str(path), f"cannot read ({exc.strerror or exc})")
+            continue
+        if fmt == "hl7" or looks_like_hl7(path, data):
+            yield from hl7_items(data, str(path), max_bytes)
             continue
         yield _from_bytes(note_id, str(path), data, max_bytes)
 
@@ -225,14 +230,21 @@ def iter_fhir(path: Path, max_bytes: int) -> Iterator[Item]:
 
 
 def iter_inputs(paths: list[str], glob: str = "*.txt", id_column: str = "note_id", text_column: str = "text",
-                max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Item]:
-    """Stream every input note, in order: folders, .jsonl, .csv, FHIR .json, or single note files."""
+                max_bytes: int = DEFAULT_MAX_BYTES, fmt: str = "auto") -> Iterator[Item]:
+    """Stream every input note, in order: folders, .jsonl, .csv, FHIR .json, HL7 v2, or single note files.
+
+    ``fmt="hl7"`` reads every file as HL7 v2; otherwise ``.hl7`` files and files starting with MSH/FHS/BHS are.
+    """
+    from .readers_hl7 import iter_hl7, looks_like_hl7
+
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            yield from iter_directory(path, glob, max_bytes)
+            yield from iter_directory(path, glob, max_bytes, fmt)
         elif not path.exists():
             yield _error(path.stem, raw, "no such file")
+        elif fmt == "hl7" or looks_like_hl7(path):
+            yield from iter_hl7(path, max_bytes)
         elif path.suffix.lower() == ".jsonl":
             yield from iter_jsonl(path, max_bytes)
         elif path.suffix.lower() == ".csv":

@@ -25,9 +25,10 @@ def _total(paths: list[str], glob: str) -> int | None:
 
 def audit(paths: list[str], out_dir: str, options: AuditOptions, glob: str = "*.txt", id_column: str = "note_id",
           text_column: str = "text", max_bytes: int = 1_000_000, fail_on: str = "incomplete", quiet: bool = False,
-          err: TextIO = sys.stderr) -> int:
+          err: TextIO = sys.stderr, fmt: str = "auto") -> int:
     """Exit 0 when nothing fails per ``fail_on``; 1 for incomplete notes (or error rows); 2 for usage errors."""
-    items = iter_inputs(paths, glob=glob, id_column=id_column, text_column=text_column, max_bytes=max_bytes)
+    items = iter_inputs(paths, glob=glob, id_column=id_column, text_column=text_column, max_bytes=max_bytes,
+                        fmt=fmt)
     folder = Path(out_dir)
     run(items, folder, options, progress=Progress(err, _total(paths, glob), enabled=not quiet))
     with (folder / "results.csv").open("w", encoding="utf-8", newline="") as out:
