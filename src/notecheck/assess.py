@@ -159,7 +159,7 @@ class _Walker:
             self.sentence_sides[sentence.index] = sides_here
             clauses = self._clauses(sentence, mentions, side_focus)
             for mention in mentions:
-                if mention.layer == "site" and mention.category != "other_procedure":
+                if mention.layer == "site" and mention.category not in ("other_procedure", "sacral_procedure"):
                     continue
                 # a clause that names its own side speaks for itself: 'cement went in on the right; the left
                 # needle was removed without injection'
@@ -434,6 +434,11 @@ def _assess(scan: NoteScan, rules: Assessor) -> Assessment:
             sides=sorted(sides),
             evidence=[_evidence(i, scan) for i in pool + rest],
         )
+    # the label rules' 'sacral procedure': sacral cement documented, or a sacral augmentation named as done; in
+    # a sacral biopsy, ablation, screw fixation or an augmentation aborted before any cement, nothing counts
+    if cement_sides == frozenset() and statuses["cement_injection"].status != "documented" and not any(
+            i.mention.category == "sacral_procedure" and i.counted == "documented" for i in judged):
+        statuses = withdraw(statuses, "no sacral augmentation is documented in this note", keep_negations=True)
     declared = [i for i in judged if i.mention.category == "bilateral" and i.counted == "documented"
                 and (i.sentence.section == "procedure_title" or rules.ticked.search(i.sentence.text))]
     return Assessment(
@@ -447,6 +452,24 @@ def _assess(scan: NoteScan, rules: Assessor) -> Assessment:
                           if i.mention.category == "other_procedure" and i.counted == "documented"],
         codes=[i for i in judged if i.mention.layer == "coding"],
     )
+
+
+def withdraw(elements: dict[str, ElementResult], reason: str, keep_negations: bool) -> dict[str, ElementResult]:
+    """Take back what a note documents for elements that do not belong to a sacral augmentation here: each
+    documented element becomes missing and its evidence is discounted with the reason. Explicit negations stay
+    where ``keep_negations`` ('no cement was injected' in a biopsy-only note is still not performed)."""
+    out: dict[str, ElementResult] = {}
+    for element_id, result in elements.items():
+        if keep_negations and result.status != "documented":
+            out[element_id] = result
+            continue
+        out[element_id] = result.model_copy(update={
+            "status": "missing", "sides": [],
+            "evidence": [e if keep_negations and e.counted == "not_performed" else
+                         e.model_copy(update={"counted": "discounted", "reason": e.reason or reason})
+                         for e in result.evidence],
+        })
+    return out
 
 
 def _with_level(item: Judged, scan: NoteScan) -> Judged:

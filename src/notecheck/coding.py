@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .assess import BOTH, Assessment
-from .models import ElementResult, Encounter, Finding, LedgerEntry, Report
+from .assess import BOTH, Assessment, withdraw
+from .models import Encounter, Finding, LedgerEntry, Report
 from .rules import Profile
 
 _SIDE_WORD = {frozenset({"left"}): "left", frozenset({"right"}): "right"}
@@ -38,26 +38,14 @@ def _other_site_findings(assessment: Assessment) -> list[Finding]:
     return findings
 
 
-def _unrecorded(elements: dict[str, ElementResult], encounter: Encounter) -> dict[str, ElementResult]:
-    """In a document that records no procedure, nothing it describes is documented for this encounter."""
-    reason = f"the document records no procedure ({encounter.document_type or 'unknown'})"
-    return {
-        element_id: result.model_copy(update={
-            "status": "missing", "sides": [],
-            "evidence": [e.model_copy(update={"counted": "discounted", "reason": e.reason or reason})
-                         for e in result.evidence],
-        })
-        for element_id, result in elements.items()
-    }
-
-
 def build_report(note_id: str, assessment: Assessment, profile: Profile, profiles: dict[str, Profile],
                  encounter: Encounter, prescreened: bool = False, encounter_date: str | None = None) -> Report:
     elements = assessment.elements
     if encounter.procedure_recorded:
         laterality = laterality_of(assessment)
     else:
-        laterality, elements = "none", _unrecorded(elements, encounter)
+        reason = f"the document records no procedure ({encounter.document_type or 'unknown'})"
+        laterality, elements = "none", withdraw(elements, reason, keep_negations=False)
     code = suggest_code(laterality, profiles)
     missing = [e for e, r in elements.items() if r.requirement == "required" and r.status != "documented"]
     sides_ok = (laterality == "bilateral") if profile.sides == "bilateral" else laterality in ("left", "right")
