@@ -50,6 +50,7 @@ class Judged:
     sides: frozenset[str]
     level: str | None = None
     site_in_sentence: bool = False
+    exclusive: bool = False  # its clause says 'only': the other side did not get this act
 
     def discount(self, reason: str) -> Judged:
         return replace(self, counted="discounted", reason=reason)
@@ -158,13 +159,15 @@ class _Walker:
             sides_here, negated_sides = self._sides(mentions, side_focus)
             self.sentence_sides[sentence.index] = sides_here
             clauses = self._clauses(sentence, mentions, side_focus)
+            bounds = clauses.get("bounds", ())
+            only = {bisect_right(bounds, m.start) for m in mentions if m.layer == "side" and m.category == "only"}
             for mention in mentions:
                 if mention.layer == "site" and mention.category not in ("other_procedure", "sacral_procedure"):
                     continue
                 # a clause that names its own side speaks for itself: 'cement went in on the right; the left
                 # needle was removed without injection'
-                clause_sides, clause_negated = clauses.get(bisect_right(clauses.get("bounds", ()), mention.start),
-                                                           (sides_here, negated_sides))
+                clause = bisect_right(bounds, mention.start)
+                clause_sides, clause_negated = clauses.get(clause, (sides_here, negated_sides))
                 site = self._site_of(mention, strong, sites, site_focus, sentence.index)
                 verdict, reason = _modifier_verdict(mention, self.effects)
                 if not performed and verdict != "discounted":
@@ -177,7 +180,7 @@ class _Walker:
                 else:
                     sides = clause_sides or side_focus
                 judged.append(Judged(mention, sentence, verdict, reason, site, frozenset(sides),
-                                     site_in_sentence=bool(strong)))
+                                     site_in_sentence=bool(strong), exclusive=clause in only))
             if performed:
                 if strong:
                     site_focus = self.kind(strong[-1])
@@ -201,7 +204,7 @@ class _Walker:
     @staticmethod
     def _named(mention: Mention, focus: frozenset[str]) -> frozenset[str] | None:
         """The sides a side word names ('contralateral' flips the side in force); None for other mentions."""
-        if mention.layer != "side" or mention.category in ("repeat", "treated", "volume", "untreated"):
+        if mention.layer != "side" or mention.category in ("repeat", "treated", "volume", "untreated", "only"):
             return None
         if mention.category == "bilateral":
             return BOTH

@@ -107,8 +107,12 @@ def build_ledger(per_element: dict[str, list[Judged]], repeats: list[Judged], tr
 
 
 def _replay(events: Iterable[Event]) -> dict[Side, Event | None]:
+    """Later statements win; 'cement on the right side only' also says the left got none."""
     row: dict[Side, Event | None] = {side: None for side in SIDES}
     for event in sorted(events, key=lambda e: e.order):
+        if event.done and event.item.exclusive and len(event.item.sides) == 1:
+            for side in set(SIDES) - event.item.sides:
+                row[side] = Event(event.item, False)  # type: ignore[index]
         for side in event.item.sides:
             if side in row and (not event.fill_only or row[side] is None):  # type: ignore[comparison-overlap]
                 row[side] = event  # type: ignore[index]

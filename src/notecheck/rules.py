@@ -27,7 +27,7 @@ ELEMENT_IDS: tuple[str, ...] = (
     "bone_biopsy",
 )
 SITE_CATEGORIES = ("sacral", "sacral_procedure", "other_site", "other_procedure", "landmark")
-SIDE_CATEGORIES = ("left", "right", "bilateral", "contralateral", "repeat", "treated", "volume", "untreated")
+SIDE_CATEGORIES = ("left", "right", "bilateral", "contralateral", "repeat", "treated", "volume", "untreated", "only")
 CODING_CATEGORIES = ("separate_imaging_code", "separate_biopsy_code", "modifier_50")
 IGNORE = "ignore"
 OTHER_SECTION = "other"
