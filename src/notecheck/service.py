@@ -101,7 +101,8 @@ class QueryResponse(BaseModel):
 
 
 class Engine:
-    """This worker's checkers, one per profile, built once; ready only when each has checked a note."""
+    """This worker's checkers, one per profile sharing one pipeline, built once; ready only when each has
+    checked a note."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -113,11 +114,10 @@ class Engine:
         started = time.perf_counter()
         try:
             from .checker import Checker  # imported here so the socket answers /healthz while spaCy loads
-            from .rules import load_patterns
 
-            patterns = load_patterns(self.settings.patterns)
-            for name in sorted(patterns.profiles):
-                checker = Checker(patterns, profile=name)
+            first = Checker(self.settings.patterns, profile=self.settings.profile)
+            for name in sorted(first.patterns.profiles):
+                checker = first if name == self.settings.profile else first.for_profile(name)
                 checker.check_text(WARM_NOTE)
                 self.checkers[name] = checker
         except Exception as exc:  # a worker that cannot warm stays alive and says why on /readyz
