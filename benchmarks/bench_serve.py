@@ -7,7 +7,8 @@ keep-alive connection, on two note sets:
 - sacroplasty-length notes: the 20 longest labeled notes that support 0201T/0200T in tests/corpus and
   tests/holdout*.
 Latency is per request as the client sees it (p50/p95/p99 ms); throughput is requests over wall time. Each cell
-is the median of --runs runs. The client shares the machine's 2 cores with the server, which caps concurrency-8
+is the median of --runs runs. A first row per set times the same checks in process, without HTTP, so the
+server's own cost shows even on a loaded machine. The client shares the machine's 2 cores with the server, which caps concurrency-8
 figures: they are a floor for what a separate client host would see.
 
     python benchmarks/bench_serve.py [--runs 3] [--requests 300]
@@ -109,6 +110,23 @@ def run(url: str, notes: list[dict], requests: int, concurrency: int) -> tuple[l
     return latencies, requests / (time.perf_counter() - t)
 
 
+def in_process(notes: list[dict], requests: int) -> list[float]:
+    """The same checks without HTTP (check_text + the JSON the endpoint sends), as the floor the server adds to."""
+    from notecheck import Checker
+    from notecheck.writers import render_json
+
+    checker = Checker()
+    for note in notes:
+        checker.check_text(note["text"], note["note_id"])
+    latencies = []
+    for i in range(requests):
+        note = notes[i % len(notes)]
+        t = time.perf_counter()
+        render_json(checker.check_text(note["text"], note["note_id"]))
+        latencies.append((time.perf_counter() - t) * 1000)
+    return latencies
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
@@ -126,6 +144,10 @@ def main() -> None:
         print(f"# {name}: {len(notes)} notes, median {statistics.median(sizes):,.0f} bytes, max {max(sizes):,}")
     print("| workers | notes | concurrency | p50 ms | p95 ms | p99 ms | requests/s |")
     print("|---|---|---|---|---|---|---|")
+    for name, notes in sets.items():
+        cells = [in_process(notes, args.requests) for _ in range(args.runs)]
+        p50, p95, p99 = (statistics.median(percentile(c, q) for c in cells) for q in (50, 95, 99))
+        print(f"| in process, no HTTP | {name} | 1 | {p50:.1f} | {p95:.1f} | {p99:.1f} | - |", flush=True)
     readiness = []
     with tempfile.TemporaryDirectory() as tmp:
         for workers in (1, 2):

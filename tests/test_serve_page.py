@@ -122,3 +122,22 @@ def test_note_text_is_never_markup_and_the_page_fits_a_narrow_window(page) -> No
     page.fill("#note", "   ")
     page.click("#check")
     assert "Paste a note" in page.text_content("#error")
+
+
+def test_several_txt_files_and_the_print_view(page) -> None:  # type: ignore[no-untyped-def]
+    notes = [ROOT / "sample_notes" / name for name in ("unilateral_right.txt", "bilateral_complete.txt",
+                                                         "lumbar_kyphoplasty_trap.txt")]
+    page.set_input_files("#files", [str(p) for p in notes])
+    page.wait_for_selector("#result-note:text('(unilateral_right)')")
+    assert page.text_content("[data-field=code]") == "Supports 0200T"
+    page.wait_for_function("document.querySelectorAll('#file-list button').length === 3 && "
+                           "[...document.querySelectorAll('#file-list button')].every(b => b.textContent.includes('·'))")
+    labels = page.locator("#file-list button").all_text_contents()
+    assert labels[1].startswith("bilateral_complete · 0201T") and labels[2].startswith("lumbar_kyphoplasty_trap · no code")
+    page.click("#file-list button >> nth=2")
+    page.wait_for_selector("#result-note:text('(lumbar_kyphoplasty_trap)')")
+    assert page.text_content("[data-field=code]") == "No code supported"
+
+    page.emulate_media(media="print")
+    assert not page.is_visible("#check") and not page.is_visible("#export")
+    assert page.is_visible("#verdict") and page.is_visible("#note-view")
