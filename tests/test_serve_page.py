@@ -141,3 +141,10 @@ def test_several_txt_files_and_the_print_view(page) -> None:  # type: ignore[no-
     page.emulate_media(media="print")
     assert not page.is_visible("#check") and not page.is_visible("#export")
     assert page.is_visible("#verdict") and page.is_visible("#note-view")
+
+
+def test_openapi_page_renders_without_network(page, server: Server) -> None:  # type: ignore[no-untyped-def]
+    page.goto(server.url + "/docs")
+    page.wait_for_selector(".opblock-summary-path[data-path='/v1/check/batch']", timeout=30_000)
+    assert page.locator(".opblock").count() >= 7
+    assert all(url.startswith(server.url) for url in page.requests), page.requests
