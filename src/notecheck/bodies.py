@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import InputError
-from .readers import decode_note, read_document_reference
+from .readers import Item, decode_note, read_document_reference
 
 MAX_BATCH = 100
 """Notes per batch request: a batch answers within a second or two on one worker."""
@@ -114,21 +114,39 @@ def _plain_body(body: bytes, params: Params, max_bytes: int) -> NoteInput:
     return NoteInput(params.note_id, text, params.profile, flags)
 
 
-def _fhir_body(body: bytes, params: Params, max_bytes: int) -> NoteInput:
-    item = read_document_reference(parse_json(body), "body", max_bytes)
+def from_item(item: Item, params: Params) -> NoteInput:
+    """A batch reader's item (a note, or the reason there is none) as a body's note, or a 422 naming the body."""
     if item.note is None:
         raise RequestProblem(422, "invalid_note", f"body: {item.error}", "body")
     return NoteInput(params.note_id or item.note_id, item.note.text, params.profile, item.note.flags)
 
 
-BodyReader = Callable[[bytes, Params, int], NoteInput]
+def _fhir_body(body: bytes, params: Params, max_bytes: int) -> NoteInput:
+    return from_item(read_document_reference(parse_json(body), "body", max_bytes), params)
 
-BODY_READERS: dict[str, BodyReader] = {
-    "application/json": _json_body,
-    "text/plain": _plain_body,
-    "application/fhir+json": _fhir_body,
+
+class BodyType(NamedTuple):
+    """How to read one media type, and how /openapi.json describes it."""
+
+    read: Callable[[bytes, Params, int], NoteInput]
+    schema: dict[str, Any]
+
+
+_FHIR_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["resourceType", "content"],
+    "description": "FHIR R4 DocumentReference; the note is the first text/plain attachment's base64 data.",
+    "properties": {"resourceType": {"type": "string", "enum": ["DocumentReference"]}, "id": {"type": "string"},
+                   "content": {"type": "array", "items": {"type": "object"}}},
 }
-"""Media type -> reader. One more body type is one more row (and its reader above)."""
+
+BODY_READERS: dict[str, BodyType] = {
+    "application/json": BodyType(_json_body, CheckRequest.model_json_schema()),
+    "text/plain": BodyType(_plain_body, {"type": "string"}),
+    "application/fhir+json": BodyType(_fhir_body, _FHIR_SCHEMA),
+}
+"""Media type -> reader and schema. Another body type is one row; a batch reader's item converts with
+``from_item``, e.g. ``BodyType(lambda body, params, limit: from_item(read_hl7(body, "body", limit), params),
+{"type": "string"})``."""
 
 _UTF8 = {"utf-8", "utf8", "us-ascii", "ascii"}
 
@@ -153,4 +171,4 @@ def media_type(content_type: str | None) -> str:
 
 def read_body(kind: str, body: bytes, params: Params, max_bytes: int) -> NoteInput:
     """One note from a body whose media type ``media_type`` accepted."""
-    return BODY_READERS[kind](body, params, max_bytes)
+    return BODY_READERS[kind].read(body, params, max_bytes)

@@ -35,7 +35,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .bodies import (BODY_READERS, BatchRequest, CheckRequest, NoteInput, Params, RequestProblem, media_type,
+from .bodies import (BODY_READERS, BatchRequest, NoteInput, Params, RequestProblem, media_type,
                      note_from_object, parse_json, read_body, validation_problem)
 from .models import Query as DraftQuery
 from .models import Report
@@ -211,15 +211,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 _NOTE_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": CheckRequest.model_json_schema()},
-    "text/plain": {"schema": {"type": "string"}},
-    "application/fhir+json": {"schema": {
-        "type": "object", "required": ["resourceType", "content"],
-        "description": "FHIR R4 DocumentReference; the note is the first text/plain attachment's base64 data.",
-        "properties": {"resourceType": {"type": "string", "enum": ["DocumentReference"]},
-                       "id": {"type": "string"}, "content": {"type": "array", "items": {"type": "object"}}},
-    }},
-}}}
+    kind: {"schema": body_type.schema} for kind, body_type in BODY_READERS.items()}}}
 _BATCH_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": BatchRequest.model_json_schema()}}}}
 
@@ -414,4 +406,4 @@ def app_from_env() -> FastAPI:
     return create_app(Settings.from_env())
 
 
-__all__ = ["BODY_READERS", "Settings", "app_from_env", "create_app"]
+__all__ = ["Settings", "app_from_env", "create_app"]
