@@ -148,3 +148,20 @@ def test_openapi_page_renders_without_network(page, server: Server) -> None:  # 
     page.wait_for_selector(".opblock-summary-path[data-path='/v1/check/batch']", timeout=30_000)
     assert page.locator(".opblock").count() >= 7
     assert all(url.startswith(server.url) for url in page.requests), page.requests
+
+
+def test_page_sends_the_api_key_the_coder_types(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    keyed = Server.start(tmp_path / "keyed.log", env={"NOTECHECK_API_KEY": "desk-key"}).wait_ready()
+    try:
+        page.goto(keyed.url + "/")
+        page.wait_for_selector("html[data-ready='1']")
+        page.fill("#note", (ROOT / "sample_notes" / "unilateral_right.txt").read_text(encoding="utf-8"))
+        page.click("#check")
+        page.wait_for_selector("#error:not([hidden])")
+        assert "API key" in page.text_content("#error") and page.is_visible("#api-key")
+        page.fill("#api-key", "desk-key")
+        page.click("#check")
+        page.wait_for_selector("#result:not([hidden])")
+        assert page.text_content("[data-field=code]") == "Supports 0200T" and page.is_hidden("#error")
+    finally:
+        keyed.stop()
