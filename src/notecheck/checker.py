@@ -45,6 +45,13 @@ class Checker:
     def scanner(self) -> Scanner:
         return Scanner(self.patterns)
 
+    def for_profile(self, profile: str) -> Checker:
+        """A checker for another profile of the same patterns that shares this one's pipeline: the pipeline
+        depends on the patterns only, so a service holding every profile builds (and holds) it once."""
+        other = Checker(self.patterns, profile=profile, prescreen=self._use_prescreen)
+        other.__dict__["scanner"] = self.scanner  # fills the cached_property
+        return other
+
     def scan(self, text: str) -> NoteScan:
         """Run the pipeline, or skip it when the note has no sacral term or no element term at all."""
         normalized = self._normalize(normalize_newlines(text))

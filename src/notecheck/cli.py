@@ -57,6 +57,12 @@ def _parser() -> argparse.ArgumentParser:
     negatives.add_argument("--text-column", default="text", help="CSV column holding the note text")
     negatives.add_argument("--max-flagged", type=int, default=0, help="exit 1 above this many (default 0)")
 
+    serve = commands.add_parser("serve", help="REST service and coder's web page (needs the [serve] extra)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes, each with its own pipeline")
+    serve.add_argument("--max-bytes", type=int, default=1_000_000, help="request body limit (default: 1 MB)")
+
     commands.add_parser("schema", help="print the JSON Schema of the report contract")
     return parser
 
@@ -80,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
             from .commands.query import query
 
             return query(args.notes, checker, fmt=args.format)
+        if args.command == "serve":
+            from .commands.serve import serve
+
+            return serve(args.host, args.port, args.workers, args.max_bytes, args.patterns, args.profile)
         if args.command == "eval":
             from .commands.eval import evaluate
 

@@ -179,10 +179,11 @@ def _attachment_text(resource: dict, source: str, max_bytes: int) -> Item:
             value = value[step] if isinstance(value, (dict, list)) and _has(value, step) else None
         if isinstance(value, str):
             metadata[key] = value
-    for content in resource.get("content") or []:
-        attachment = content.get("attachment") or {} if isinstance(content, dict) else {}
-        content_type = attachment.get("contentType", "text/plain")
-        if not content_type.startswith("text/plain") or "data" not in attachment:
+    contents = resource.get("content")
+    for content in contents if isinstance(contents, list) else []:
+        attachment = content.get("attachment") if isinstance(content, dict) else None
+        content_type = attachment.get("contentType", "text/plain") if isinstance(attachment, dict) else None
+        if not isinstance(content_type, str) or not content_type.startswith("text/plain") or "data" not in attachment:
             continue
         charset = "utf-8"
         for part in content_type.split(";")[1:]:
@@ -204,6 +205,15 @@ def _attachment_text(resource: dict, source: str, max_bytes: int) -> Item:
 
 def _has(container: dict | list, step: str | int) -> bool:
     return step in container if isinstance(container, dict) else isinstance(step, int) and step < len(container)
+
+
+def read_document_reference(resource: object, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Item:
+    """One parsed FHIR R4 DocumentReference (the service's ``application/fhir+json`` body), read as ``audit``
+    reads one from a file."""
+    kind = resource.get("resourceType") if isinstance(resource, dict) else None
+    if not isinstance(resource, dict) or kind != "DocumentReference":
+        return _error("DocumentReference", source, f"FHIR resourceType {kind!r} is not a DocumentReference")
+    return _attachment_text(resource, source, max_bytes)
 
 
 def iter_fhir(path: Path, max_bytes: int) -> Iterator[Item]:

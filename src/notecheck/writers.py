@@ -103,6 +103,11 @@ def render_query_text(query: Query) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_queries_json(note_id: str, queries: list[Query]) -> str:
+    """One note's drafted queries as one JSON line: `notecheck query --format json` and the service's /v1/query."""
+    return json.dumps({"note_id": note_id, "queries": [q.model_dump() for q in queries]}) + "\n"
+
+
 def render_query_markdown(query: Query) -> str:
     head = f"### Query: {query.topic}\n\n"
     indicators = "\n".join(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import TextIO
 
 from ..checker import Checker
 from ..queries import draft_queries
-from ..writers import render_query_markdown, render_query_text
+from ..writers import render_queries_json, render_query_markdown, render_query_text
 from . import NoteFiles
 
 
@@ -22,7 +21,7 @@ def query(paths: list[str], checker: Checker, fmt: str = "text", out: TextIO = s
         if queries:
             worst = 1
         if fmt == "json":
-            out.write(json.dumps({"note_id": note.note_id, "queries": [q.model_dump() for q in queries]}) + "\n")
+            out.write(render_queries_json(note.note_id, queries))
         elif fmt == "markdown":
             out.write(f"## {note.note_id}\n\n" + ("\n".join(map(render_query_markdown, queries)) or
                                                  "No query needed.\n") + "\n")
