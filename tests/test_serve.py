@@ -147,6 +147,18 @@ def test_fhir_document_reference_is_read_as_audit_reads_it(server: Server) -> No
     assert "no text/plain attachment" in body["message"]
 
 
+def test_hl7_v2_message_is_read_as_audit_reads_it(server: Server) -> None:
+    """One ORU^R01 message (the first of sample_notes/hl7/oru_r01.hl7, built from checkbox_template.txt)."""
+    batch = (SAMPLES[0].parent / "hl7" / "oru_r01.hl7").read_bytes()
+    first = batch[: batch.index(b"MSH", 1)]
+    expected = cli("check", "--format", "json", str(SAMPLES[0].parent / "checkbox_template.txt"))
+    response = post(server, "/v1/check?note_id=checkbox_template", content=first, content_type="application/hl7-v2")
+    assert response.status_code == 200 and response.text == expected
+    body = assert_error(post(server, "/v1/check", content=batch, content_type="application/hl7-v2"), 422,
+                        "invalid_note", "body")
+    assert "expected one HL7 v2 message, found 2" in body["message"]
+
+
 def test_query_and_worksheet_equal_the_cli(server: Server) -> None:
     queries = cli("query", "--format", "json", *map(str, SAMPLES)).splitlines(keepends=True)
     worksheets = cli("check", "--format", "markdown", *map(str, SAMPLES))
@@ -226,7 +238,7 @@ def test_schema_docs_health_and_page(server: Server) -> None:
     openapi = httpx.get(server.url + "/openapi.json").json()
     assert {"/v1/check", "/v1/check/batch", "/v1/query", "/v1/worksheet", "/v1/schema"} <= set(openapi["paths"])
     assert set(openapi["paths"]["/v1/check"]["post"]["requestBody"]["content"]) == {
-        "application/json", "text/plain", "application/fhir+json"}
+        "application/json", "text/plain", "application/fhir+json", "application/hl7-v2"}
     docs = httpx.get(server.url + "/docs")
     assert docs.status_code == 200 and "swagger-ui" in docs.text
     assert "cdn." not in docs.text and "https://" not in docs.text, "the API page must not load from a CDN"

@@ -2,7 +2,7 @@
 
 Each reader turns a raw body into a ``NoteInput`` or raises ``RequestProblem`` naming the field at fault. Notes
 are decoded by the readers ``check`` and ``audit`` use, so a body is judged exactly as the same note in a file.
-Adding a body type (e.g. ``application/hl7-v2``) is one reader function here and one row in ``BODY_READERS``.
+Adding a body type is one reader function here and one row in ``BODY_READERS``.
 """
 
 from __future__ import annotations
@@ -125,6 +125,16 @@ def _fhir_body(body: bytes, params: Params, max_bytes: int) -> NoteInput:
     return from_item(read_document_reference(parse_json(body), "body", max_bytes), params)
 
 
+def _hl7_body(body: bytes, params: Params, max_bytes: int) -> NoteInput:
+    """One HL7 v2 message (MDM or ORU; plain, MLLP-framed or in a batch envelope), read as ``audit`` reads it."""
+    from .readers_hl7 import hl7_items
+
+    items = hl7_items(body, "body", max_bytes)
+    if len(items) != 1:
+        raise RequestProblem(422, "invalid_note", f"body: expected one HL7 v2 message, found {len(items)}", "body")
+    return from_item(items[0], params)
+
+
 class BodyType(NamedTuple):
     """How to read one media type, and how /openapi.json describes it."""
 
@@ -143,10 +153,11 @@ BODY_READERS: dict[str, BodyType] = {
     "application/json": BodyType(_json_body, CheckRequest.model_json_schema()),
     "text/plain": BodyType(_plain_body, {"type": "string"}),
     "application/fhir+json": BodyType(_fhir_body, _FHIR_SCHEMA),
+    "application/hl7-v2": BodyType(_hl7_body, {"type": "string", "description": "One HL7 v2 MDM^T02 or ORU^R01 "
+                                                                             "message; the note is its OBX text."}),
 }
 """Media type -> reader and schema. Another body type is one row; a batch reader's item converts with
-``from_item``, e.g. ``BodyType(lambda body, params, limit: from_item(read_hl7(body, "body", limit), params),
-{"type": "string"})``."""
+``from_item``."""
 
 _UTF8 = {"utf-8", "utf8", "us-ascii", "ascii"}
 
