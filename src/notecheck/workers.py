@@ -9,6 +9,7 @@ a note is waiting, so there are never more workers than notes.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import signal
@@ -27,11 +28,25 @@ ErrorRow = Callable[[int, Item, str], str]
 """Turns (row number, item, reason) into an error row's JSON line; runs in the parent."""
 
 _PARENT_POLL = 1.0  # seconds between a waiting worker's checks that its parent is still alive
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when its parent dies: a worker stuck on a note never polls its pipe, and an
+    orphan would burn a core and hold the output folder's lock (inherited across fork) for good."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # not Linux: the poll below still ends an idle orphan
 
 
 def _serve(conn: Connection, check_row: CheckRow, parent: int) -> None:
     """A worker's loop: a task in, its row out, until the parent sends None or goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops the workers
+    _die_with_parent()
+    if os.getppid() != parent:
+        return
     while True:
         while not conn.poll(_PARENT_POLL):
             if os.getppid() != parent:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TextIO
 
 from ..audit import RESULTS, AuditOptions, Progress, iter_rows, run, summarize, summary_json
-from ..errors import NotecheckError
 from ..html_report import RunContext, iter_html
 from ..readers import InputStats, iter_inputs, note_files
 from ..rules import load_patterns
@@ -55,22 +54,23 @@ def audit(paths: list[str], out_dir: str, options: AuditOptions, glob: str = "*.
         requirements = {code: profile.elements for code, profile in patterns.profiles.items()}
         with atomic_file(folder / "results.csv") as out:
             summary = summarize(write_csv(iter_rows(folder), out), requirements, group_by, stats.left_out_by_glob)
-        if summary.inputs - stats.unreadable_folders == 0:
-            raise NotecheckError(f"no notes found in {', '.join(paths)}"
-                                 + (f" ({stats.unreadable_folders} unreadable folders)"
-                                    if stats.unreadable_folders else "")
-                                 + (f"; the glob {glob!r} left out {stats.left_out_by_glob} files"
-                                    if stats.left_out_by_glob else ""))
         write_atomic(folder / "summary.json", [summary_json(summary)])
         context = RunContext(profile=options.profile, started=str(current.get("started", "")), inputs=paths,
                              version=str(current.get("notecheck", "")),
-                             options={**recorded_options, "workers": options.workers,
+                             options={**{k: v for k, v in recorded_options.items() if k != "profile"},
+                                      "workers": options.workers,
                                       "group_by": ",".join(group_by) or None})
         labels = {e: f.label for e, f in patterns.elements.items()}
         with atomic_file(folder / "report.html") as out:
             out.writelines(iter_html(iter_rows(folder), summary, labels, context=context,
                                      performed={name for name, category in patterns.sections.categories.items()
                                                 if category.role != "context"}))
+    if summary.inputs - stats.unreadable_folders == 0:
+        print(f"notecheck: error: no notes found in {', '.join(paths)}"
+              + (f" ({stats.unreadable_folders} unreadable folders)" if stats.unreadable_folders else "")
+              + (f"; the glob {glob!r} left out {stats.left_out_by_glob} files" if stats.left_out_by_glob else ""),
+              file=err)
+        return 2
     if not quiet:
         counts = ", ".join(f"{n} {outcome}" for outcome, n in summary.outcomes.items())
         left_out = f"; the glob left out {summary.left_out_by_glob} files" if summary.left_out_by_glob else ""
