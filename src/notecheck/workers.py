@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import signal
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -70,20 +71,28 @@ def _serve(conn: Connection, check_row: CheckRow, parent: int) -> None:
 class _Worker:
     process: BaseProcess
     conn: Connection
-    task: Task | None = None
+    tasks: deque[Task] = field(default_factory=deque)
+    """Sent and not yet answered; the first is being checked, the rest wait in the pipe."""
     deadline: float = 0.0
+    """When the first task's budget runs out: its clock starts when the worker is free to begin it."""
 
 
 @dataclass
 class NotePool:
-    """Checks tasks in worker processes and hands back rows in task order, each note within ``timeout`` seconds."""
+    """Checks tasks in worker processes and hands back rows in task order, each note within ``timeout`` seconds.
+
+    Each worker has ``depth`` notes sent ahead, so it never waits for the parent between notes on a loaded
+    machine; a note's budget starts when the worker begins it, and the notes queued behind a note that overran are
+    sent to another worker, not failed."""
 
     check_row: CheckRow
     error_row: ErrorRow
     size: int
     timeout: float
     window: int = 256
+    depth: int = 2
     workers: list[_Worker] = field(default_factory=list)
+    retry: deque[Task] = field(default_factory=deque)
 
     def _start(self) -> _Worker:
         context = multiprocessing.get_context("fork")
@@ -96,22 +105,55 @@ class NotePool:
         return worker
 
     def _retire(self, worker: _Worker) -> None:
-        """Kill a worker (over budget, or dead already) and forget it; a new one starts when a note waits."""
+        """Kill a worker (over budget, or dead already) and forget it; its queued notes go to another worker."""
         if worker.process.is_alive():
             worker.process.kill()
         worker.process.join()
         worker.conn.close()
         self.workers.remove(worker)
+        self.retry.extendleft(reversed(worker.tasks))
+        worker.tasks.clear()
 
     def _send(self, worker: _Worker, task: Task) -> None:
-        """Give a worker its note and start the note's clock; a worker found dead is replaced first."""
+        """Queue a note on a worker; the clock starts now if the worker was free. A worker found dead is retired
+        and the note goes to another."""
         try:
             worker.conn.send(task)
         except OSError:
             self._retire(worker)
-            worker = self._start()
-            worker.conn.send(task)
-        worker.task, worker.deadline = task, time.monotonic() + self.timeout
+            self.retry.append(task)
+            return
+        if not worker.tasks:
+            worker.deadline = time.monotonic() + self.timeout
+        worker.tasks.append(task)
+
+    def _free_worker(self) -> _Worker | None:
+        """The least loaded worker with room, or a new one while there are fewer than ``size``."""
+        open_ = [w for w in self.workers if len(w.tasks) < self.depth]
+        if open_:
+            least = min(open_, key=lambda w: len(w.tasks))
+            if least.tasks and len(self.workers) < self.size:
+                return self._start()
+            return least
+        return self._start() if len(self.workers) < self.size else None
+
+    def _receive(self, worker: _Worker, done: dict[int, str]) -> None:
+        """Take every answer waiting on a worker's pipe; a worker that died costs its current note's row only."""
+        while worker.tasks:
+            try:
+                if not worker.conn.poll():
+                    return
+                index, line, reason = worker.conn.recv()
+            except (EOFError, OSError):
+                worker.process.join(timeout=1)
+                index, item = worker.tasks.popleft()
+                done[index] = self.error_row(index, item, f"the worker checking this note stopped "
+                                                          f"(exit code {worker.process.exitcode})")
+                self._retire(worker)
+                return
+            _, item = worker.tasks.popleft()
+            done[index] = line if line is not None else self.error_row(index, item, reason or "failed")
+            worker.deadline = time.monotonic() + self.timeout
 
     def close(self) -> None:
         for worker in list(self.workers):
@@ -130,46 +172,34 @@ class NotePool:
         next_out, next_in, exhausted = first, first, False
         try:
             while True:
-                while not exhausted and next_in - next_out < self.window:
-                    idle = [w for w in self.workers if w.task is None]
-                    if not idle and len(self.workers) >= self.size:
+                while self.retry or (not exhausted and next_in - next_out < self.window):
+                    worker = self._free_worker()
+                    if worker is None:
                         break
-                    task = next(tasks, None)
+                    task = self.retry.popleft() if self.retry else next(tasks, None)
                     if task is None:
                         exhausted = True
                         break
-                    next_in = task[0] + 1
-                    index, item = task
-                    if item.note is None:
-                        done[index] = self.error_row(index, item, item.error or "unreadable")
+                    next_in = max(next_in, task[0] + 1)
+                    if task[1].note is None:
+                        done[task[0]] = self.error_row(task[0], task[1], task[1].error or "unreadable")
                         continue
-                    self._send(idle[0] if idle else self._start(), task)
+                    self._send(worker, task)
                 while next_out in done:
                     yield done.pop(next_out)
                     next_out += 1
-                busy = [w for w in self.workers if w.task is not None]
+                busy = [w for w in self.workers if w.tasks]
                 if not busy:
-                    if exhausted:
+                    if exhausted and not self.retry:
                         return
                     continue
                 wait_for = max(0.0, min(w.deadline for w in busy) - time.monotonic())
                 ready = wait([w.conn for w in busy], timeout=wait_for)
                 for worker in busy:
-                    assert worker.task is not None
-                    index, item = worker.task
                     if worker.conn in ready:
-                        try:
-                            got, line, reason = worker.conn.recv()
-                        except (EOFError, OSError):
-                            worker.process.join(timeout=1)
-                            code = worker.process.exitcode
-                            done[index] = self.error_row(index, item, f"the worker checking this note stopped "
-                                                                      f"(exit code {code})")
-                            self._retire(worker)
-                            continue
-                        done[got] = line if line is not None else self.error_row(got, item, reason)
-                        worker.task = None
+                        self._receive(worker, done)
                     elif time.monotonic() >= worker.deadline:
+                        index, item = worker.tasks.popleft()
                         done[index] = self.error_row(index, item, f"timed out after {self.timeout:g} s")
                         self._retire(worker)
         finally:
