@@ -455,3 +455,29 @@ def test_mtsamples_has_no_incomplete_notes(shared: Path, tmp_path: Path) -> None
     assert summary["outcomes"]["incomplete"] == 0 and summary["outcomes"]["complete"] == 0, summary["outcomes"]
     assert summary["outcomes"]["not_applicable"] + summary["outcomes"]["error"] == summary["inputs"] == 4999
     assert proc.returncode == 1 if summary["outcomes"]["error"] else proc.returncode == 0
+
+
+def test_new_filters_and_text_search_run_in_headless_chromium(tmp_path: Path) -> None:
+    from test_html_report import _chromium, _run_chromium
+
+    binary = _chromium()
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a_bilateral.txt").write_text(GOOD)
+    (notes / "b_knee.txt").write_text(NOT_SACRAL)
+    (notes / "c_unilateral.txt").write_text((ROOT / "sample_notes" / "unilateral_right.txt").read_text())
+    out = tmp_path / "out"
+    audit(str(notes), "-o", str(out))
+    page = (out / "report.html").as_uri()
+    for hash_, shown, visible in (("#nocode", 1, "row-1"), ("#0201T", 1, "row-0"), ("#complete", 1, "row-0"),
+                                  ("#not_applicable", 1, "row-1")):
+        dom = _run_chromium(binary, tmp_path / f"profile{hash_[1:]}", "--dump-dom", page + hash_).stdout
+        assert 'data-ready="1"' in dom and f"{shown} of 3 notes shown" in dom, hash_
+        assert re.search(rf'<article [^>]*id="{visible}"(?![^>]*hidden)', dom), hash_
+    # the search box matches a card's text (evidence, findings), not only ids: drive it with a tiny script appended to a copy of the page
+    probe = tmp_path / "probe.html"
+    probe.write_text((out / "report.html").read_text().replace(
+        "</body>", '<script>var q=document.getElementById("q");q.value="only the right side";'
+                   'q.dispatchEvent(new Event("input"));</script></body>'))
+    dom = _run_chromium(binary, tmp_path / "profile-search", "--dump-dom", probe.as_uri()).stdout
+    assert "1 of 3 notes shown" in dom
