@@ -326,6 +326,8 @@ def test_failed_run_leaves_no_outputs_of_the_previous_run(tmp_path: Path) -> Non
     table.write_text("a,b\n1,2\n")
     proc = audit(str(note), str(table), "-o", str(out))
     assert proc.returncode == 2
+    proc = audit(str(note), "-o", str(note))  # -o naming a file is a usage error, not a crash
+    assert proc.returncode == 2 and "cannot be the output folder" in one_line(proc.stderr)
     names = {p.name for p in out.iterdir()}
     assert not names & {"report.html", "summary.json", "results.csv"} and not any(n.endswith(".tmp") for n in names)
 

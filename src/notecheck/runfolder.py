@@ -37,8 +37,12 @@ def notecheck_version() -> str:
 @contextmanager
 def locked(folder: Path) -> Iterator[None]:
     """Hold an exclusive lock on the output folder for the run; the kernel drops it if the process dies."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / LOCK).open("a") as handle:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = (folder / LOCK).open("a")
+    except OSError as exc:
+        raise NotecheckError(f"{folder}: cannot be the output folder ({exc.strerror or exc})") from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

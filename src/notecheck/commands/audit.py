@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -34,7 +34,7 @@ def audit(paths: list[str], out_dir: str, options: AuditOptions, glob: str = "*.
     a refused resume, a folder another audit holds, or inputs without a single note."""
     folder = Path(out_dir)
     exclude = (folder.resolve(),)  # an output folder inside an input folder is never read back as notes
-    options = AuditOptions(**{**asdict(options), "max_bytes": max_bytes})
+    options = replace(options, max_bytes=max_bytes)
     recorded_options = {"profile": options.profile, "patterns": str(Path(options.patterns).resolve())
                         if options.patterns else None, "glob": glob, "id_column": id_column,
                         "text_column": text_column, "max_bytes": max_bytes, "note_timeout": options.note_timeout}
@@ -43,7 +43,7 @@ def audit(paths: list[str], out_dir: str, options: AuditOptions, glob: str = "*.
         if options.resume and (folder / RESULTS).exists():
             current = check_resumable(folder, current)
         else:
-            options = AuditOptions(**{**asdict(options), "resume": False})
+            options = replace(options, resume=False)
             write_manifest(folder, current)
         clear_derived(folder)
         stats = InputStats()
