@@ -74,7 +74,10 @@ def test_hostile_inputs_each_give_exactly_one_error_row(tmp_path: Path) -> None:
         json.dumps({"note_id": "j4", "text": GOOD}),
     ]) + "\n")
     deep_fhir = tmp_path / "deep.json"
-    deep_fhir.write_text('{"resourceType": "Bundle", "entry": ' + DEEP + "}")
+    good_entry = json.dumps({"resource": _fhir_doc("d{}", {"contentType": "text/plain", "data": _b64(GOOD)})})
+    deep_fhir.write_text('{"resourceType": "Bundle", "entry": [' + good_entry.replace("d{}", "d1") + ","
+                         + '{"resource": {"resourceType": "DocumentReference", "id": "d2", "x": ' + DEEP + "}},"
+                         + good_entry.replace("d{}", "d3") + "]}")
     bundle = tmp_path / "bundle.json"
     entries = [_fhir_doc("f1", {"contentType": "text/plain", "data": _b64(GOOD)}),
                _fhir_doc("f2", {"contentType": None, "data": _b64(GOOD)}),
@@ -97,20 +100,20 @@ def test_hostile_inputs_each_give_exactly_one_error_row(tmp_path: Path) -> None:
     got = rows(out)
     assert [r["row"] for r in got] == list(range(len(got)))
     by_id = {r["note_id"]: r for r in got}
-    expected_ids = ["a_good", "b_fifo", "c_zero", "d_sparse", "e_good", "j1", "line-2", "line-3", "j4", "deep",
-                    "f1", "f2", "f3", "f4", *(f"g{i}" for i in range(20)), "c1", "row-3", "c3"]
+    expected_ids = ["a_good", "b_fifo", "c_zero", "d_sparse", "e_good", "j1", "line-2", "line-3", "j4", "d1",
+                    "entry-2", "d3", "f1", "f2", "f3", "f4", *(f"g{i}" for i in range(20)), "c1", "row-3", "c3"]
     assert [r["note_id"] for r in got] == expected_ids
     errors = {r["note_id"]: r["error"] for r in got if r["outcome"] == "error"}
-    assert set(errors) == {"b_fifo", "c_zero", "d_sparse", "line-2", "line-3", "deep", "f3", "row-3"}
+    assert set(errors) == {"b_fifo", "c_zero", "d_sparse", "line-2", "line-3", "entry-2", "f3", "row-3"}
     assert "not a regular file" in errors["b_fifo"] and "not a regular file" in errors["c_zero"]
     assert "4,294,967,296 bytes, over the 1,000,000-byte limit" in errors["d_sparse"]
     assert "nested too deeply" in errors["line-2"] and "nested too deeply" in errors["line-3"]
-    assert "nested too deeply" in errors["deep"] and "over the 1,000,000-byte limit" in errors["row-3"]
+    assert "nested too deeply" in errors["entry-2"] and "over the 1,000,000-byte limit" in errors["row-3"]
     # contentType null means the default text/plain; TEXT/PLAIN is text/plain; an attachment given as a list is
     # not an attachment, so its entry has no text attachment: one error row, and the Bundle goes on
     assert by_id["f2"]["outcome"] == "complete" and by_id["f4"]["outcome"] == "complete"
     assert "no text/plain attachment" in errors["f3"]
-    for note_id in ("a_good", "e_good", "j1", "j4", "f1", "c1", "c3", *(f"g{i}" for i in range(20))):
+    for note_id in ("a_good", "e_good", "j1", "j4", "d1", "d3", "f1", "c1", "c3", *(f"g{i}" for i in range(20))):
         assert by_id[note_id]["outcome"] == "complete", by_id[note_id]
     assert time.monotonic() - start < 200
 

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .errors import InputError
+from .tolerant_json import TOO_DEEP as DEEP_VALUE
+from .tolerant_json import load_object
 
 DEFAULT_MAX_BYTES = 1_000_000
 
@@ -389,21 +391,27 @@ def _has(container: dict | list, step: str | int) -> bool:
 def iter_fhir(path: Path, max_bytes: int) -> Iterator[Item]:
     """A FHIR R4 DocumentReference, or a Bundle of them; each entry that is not one is an error row."""
     try:
-        resource = json.loads(path.read_bytes())
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        text = path.read_bytes().decode("utf-8-sig")
+        try:
+            resource = json.loads(text)
+        except RecursionError:  # read again member by member: a too-deep entry is its own error row
+            resource = load_object(text, "entry")
+    except (OSError, ValueError) as exc:
         yield _error(path.stem, str(path), f"not a readable FHIR JSON file ({exc})")
-        return
-    except RecursionError:
-        yield _error(path.stem, str(path), TOO_DEEP)
         return
     kind = resource.get("resourceType") if isinstance(resource, dict) else None
     if kind == "DocumentReference":
-        yield _attachment_text(resource, str(path), max_bytes)
+        deep = any(value is DEEP_VALUE for value in resource.values())
+        yield _error(_note_id(resource.get("id"), path.stem), str(path), TOO_DEEP) if deep else _attachment_text(
+            resource, str(path), max_bytes)
     elif kind == "Bundle":
         entries = resource.get("entry")
         for number, entry in enumerate(entries if isinstance(entries, list) else [], 1):
             item = entry.get("resource") if isinstance(entry, dict) else None
             source = f"{path}:entry {number}"
+            if entry is DEEP_VALUE:
+                yield _error(f"entry-{number}", source, TOO_DEEP)
+                continue
             if not isinstance(item, dict) or item.get("resourceType") != "DocumentReference":
                 found = item.get("resourceType") if isinstance(item, dict) else "nothing"
                 found = found if isinstance(found, str) else "not a resource"
