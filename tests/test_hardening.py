@@ -479,7 +479,7 @@ def test_new_filters_and_text_search_run_in_headless_chromium(tmp_path: Path) ->
         dom = _run_chromium(binary, tmp_path / f"profile{hash_[1:]}", "--dump-dom", page + hash_).stdout
         assert 'data-ready="1"' in dom and f"{shown} of 3 notes shown" in dom, hash_
         assert re.search(rf'<article [^>]*id="{visible}"(?![^>]*hidden)', dom), hash_
-    # the search box matches a card's text (evidence, findings), not only ids: drive it with a tiny script appended to a copy of the page
+    # the search box matches a card's text (evidence, findings), not only ids: a copy of the page types into it
     probe = tmp_path / "probe.html"
     probe.write_text((out / "report.html").read_text().replace(
         "</body>", '<script>var q=document.getElementById("q");q.value="only the right side";'

@@ -94,7 +94,8 @@ padding:12px 16px;margin-bottom:12px;content-visibility:auto;contain-intrinsic-s
 .card h2{margin:0 8px 0 0;word-break:break-all}
 .badge{font-size:12px;padding:1px 8px;border-radius:10px;background:#f1f5f9;color:#334155}
 .badge.complete{background:#dcfce7;color:var(--ok)}.badge.incomplete{background:#fef3c7;color:var(--warn)}
-.badge.error{background:#fee2e2;color:var(--bad)}.badge.not_applicable{background:#ede9fe;color:var(--na)}.badge.code{background:#dbeafe;color:var(--code);font-weight:600}
+.badge.error{background:#fee2e2;color:var(--bad)}.badge.not_applicable{background:#ede9fe;color:var(--na)}
+.badge.code{background:#dbeafe;color:var(--code);font-weight:600}
 .src{width:100%;color:var(--muted);font-size:12px;word-break:break-all}
 .err{color:var(--bad);font-weight:600;margin:8px 0 4px}
 .findings{margin:8px 0;padding-left:20px}
@@ -181,7 +182,8 @@ def _context(context: RunContext) -> str:
     options = ", ".join(f"{key} {value}" for key, value in context.options.items() if value not in (None, ""))
     parts = [("profile", context.profile), ("started", context.started), ("inputs", ", ".join(context.inputs)),
              ("notecheck", context.version), ("options", options)]
-    return '<p class="run">' + " · ".join(f"{name} <b>{escape(value)}</b>" for name, value in parts if value) + "</p>\n"
+    shown = " · ".join(f"{name} <b>{escape(value)}</b>" for name, value in parts if value)
+    return f'<p class="run">{shown}</p>\n'
 
 
 def _summary(summary: Summary, labels: dict[str, str]) -> str:
