@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import subprocess
 import sys
@@ -22,6 +21,9 @@ import time
 from pathlib import Path
 
 from bench import ROOT, audit_cmd, corpus_jsonl, median_run
+
+sys.path.insert(0, str(ROOT / "tests"))
+from test_hardening import SLOW, slow_patterns  # noqa: E402  (the same pathological pattern as the tests)
 
 SENTENCE = "Under fluoroscopic guidance a needle was placed into the right sacral ala and cement was injected. "
 
@@ -37,16 +39,6 @@ def check_seconds(note: Path, runs: int, cap: float) -> str:
             return f"> {cap:.0f} s (stopped)"
         times.append(time.perf_counter() - start)
     return f"{statistics.median(times):.1f} s"
-
-
-def slow_patterns(folder: Path) -> Path:
-    patterns = folder / "patterns"
-    shutil.copytree(ROOT / "patterns", patterns)
-    path = patterns / "elements" / "cement_injection.json"
-    data = json.loads(path.read_text())
-    data["rules"].append({"literal": "zzy", "pattern": "\\b(?:z+)+y\\b", "comment": "pathological on purpose"})
-    path.write_text(json.dumps(data))
-    return patterns
 
 
 def main() -> None:
@@ -69,14 +61,14 @@ def main() -> None:
 
         notes = folder / "notes"
         notes.mkdir()
-        good = samples[0]
-        (notes / "a_slow.txt").write_text(good + "\nCement " + "z" * 40 + " done.\n")
+        (notes / "a_slow.txt").write_text(SLOW)
         for i in range(10):
-            (notes / f"b{i}.txt").write_text(good + f"\nAccession {i}\n")
+            (notes / f"b{i}.txt").write_text(samples[0] + f"\nAccession {i}\n")
         walls = []
         for run in range(args.runs):
             out = folder / f"timeout{run}"
             start = time.perf_counter()
+            (folder / str(run)).mkdir()
             subprocess.run([sys.executable, "-m", "notecheck.cli", "--patterns", str(slow_patterns(folder / str(run))),
                             "audit", str(notes), "-o", str(out), "--note-timeout", "5", "--workers", "1", "--quiet",
                             "--fail-on", "never"], check=True)

@@ -147,7 +147,7 @@ def test_max_bytes_above_spacys_default_limit(tmp_path: Path) -> None:
     assert rows(out)[0]["outcome"] == "complete"
 
 
-def _slow_patterns(tmp_path: Path) -> Path:
+def slow_patterns(tmp_path: Path) -> Path:
     """The shipped patterns plus one pathological user edit (nested quantifiers): a note with a long run of 'z'
     makes the regex engine backtrack for hours. The note timeout is what saves the night."""
     patterns = tmp_path / "patterns"
@@ -163,7 +163,7 @@ SLOW = GOOD + "\nCement " + "z" * 40 + " done.\n"
 
 
 def test_note_over_its_time_budget_becomes_an_error_row_and_the_run_goes_on(tmp_path: Path) -> None:
-    patterns = _slow_patterns(tmp_path)
+    patterns = slow_patterns(tmp_path)
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "a_slow.txt").write_text(SLOW)
@@ -264,7 +264,7 @@ def test_resume_refuses_changed_inputs_and_options(tmp_path: Path) -> None:
 
 
 def test_second_concurrent_audit_into_the_same_folder_is_refused(tmp_path: Path) -> None:
-    patterns = _slow_patterns(tmp_path)
+    patterns = slow_patterns(tmp_path)
     note = tmp_path / "slow.txt"
     note.write_text(SLOW)
     out = tmp_path / "out"
@@ -295,7 +295,7 @@ def test_second_concurrent_audit_into_the_same_folder_is_refused(tmp_path: Path)
 def test_worker_stuck_on_a_note_dies_with_its_parent(tmp_path: Path) -> None:
     """Killing only the audit's own process (as a scheduler's timeout may) must not leave a worker burning a core
     on a pathological note and holding the folder's lock."""
-    patterns = _slow_patterns(tmp_path)
+    patterns = slow_patterns(tmp_path)
     note = tmp_path / "slow.txt"
     note.write_text(SLOW)
     out = tmp_path / "out"
@@ -387,12 +387,18 @@ def test_no_patient_data_in_messages_summary_or_csv_and_formulas_neutralised(tmp
     assert "\\!\\[x\\](http" in worksheet and "&lt;img" in worksheet  # shown as written, inert
 
 
-def test_not_applicable_outcome_and_the_report_page(tmp_path: Path) -> None:
+def _mixed_batch(tmp_path: Path) -> Path:
+    """A complete 0201T note, a knee arthroscopy (no sacral procedure) and a clear 0200T note."""
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "a_bilateral.txt").write_text(GOOD)
     (notes / "b_knee.txt").write_text(NOT_SACRAL)
     (notes / "c_unilateral.txt").write_text((ROOT / "sample_notes" / "unilateral_right.txt").read_text())
+    return notes
+
+
+def test_not_applicable_outcome_and_the_report_page(tmp_path: Path) -> None:
+    notes = _mixed_batch(tmp_path)
     out = tmp_path / "out"
     proc = audit(str(notes), "-o", str(out), "--fail-on", "incomplete")
     got = {r["note_id"]: r["outcome"] for r in rows(out)}
@@ -466,11 +472,7 @@ def test_new_filters_and_text_search_run_in_headless_chromium(tmp_path: Path) ->
     from test_html_report import _chromium, _run_chromium
 
     binary = _chromium()
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "a_bilateral.txt").write_text(GOOD)
-    (notes / "b_knee.txt").write_text(NOT_SACRAL)
-    (notes / "c_unilateral.txt").write_text((ROOT / "sample_notes" / "unilateral_right.txt").read_text())
+    notes = _mixed_batch(tmp_path)
     out = tmp_path / "out"
     audit(str(notes), "-o", str(out))
     page = (out / "report.html").as_uri()
