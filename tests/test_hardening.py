@@ -372,6 +372,7 @@ def test_no_patient_data_in_messages_summary_or_csv_and_formulas_neutralised(tmp
     assert not any(value in everything for value in PATIENT), everything
     page = (out / "report.html").read_text()
     assert "By patient_name" not in page and "By mrn" not in page
+    assert not any(value in page for value in (name, dob, mrn))  # cards show only --group-by fields
     with (out / "results.csv").open(newline="") as handle:
         cells = [r["note_id"] for r in csv.DictReader(handle)]
     assert cells[:6] == ["'" + i for i in ids[:5]] + ["plain"]

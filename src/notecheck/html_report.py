@@ -153,9 +153,10 @@ _SCRIPT = """
 
 def iter_html(rows: Iterable[AuditRow], summary: Summary, labels: dict[str, str],
               title: str = "notecheck audit", context: RunContext | None = None,
-              performed: set[str] | None = None) -> Iterator[str]:
+              performed: set[str] | None = None, fields: tuple[str, ...] | None = None) -> Iterator[str]:
     """The audit page in pieces, one card at a time, so a batch of any size is written without holding it.
-    ``performed`` names the sections whose evidence is shown first (the procedure itself, not its indication)."""
+    ``performed`` names the sections whose evidence is shown first (the procedure itself, not its indication);
+    ``fields`` the metadata shown on cards (None: all), as other fields may be patient identifiers."""
     yield from (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width,initial-scale=1">',
@@ -166,7 +167,7 @@ def iter_html(rows: Iterable[AuditRow], summary: Summary, labels: dict[str, str]
         _filters(summary, summary.inputs),
         '<main id="cards">\n',
     )
-    yield from (_card(row, performed) for row in rows)
+    yield from (_card(row, performed, fields) for row in rows)
     yield f"</main>\n<script>{_SCRIPT}</script>\n</body></html>\n"
 
 
@@ -299,14 +300,15 @@ def _filters(summary: Summary, total: int) -> str:
     )
 
 
-def _card(row: AuditRow, performed: set[str] | None = None) -> str:
+def _card(row: AuditRow, performed: set[str] | None = None, fields: tuple[str, ...] | None = None) -> str:
     """One note: header with the verdict, then the error or the findings and the element table."""
     report = row.report
     code = "" if report is None else report.suggested_code or "none"
     badges = [] if report is None else _verdict_badges(report, row.outcome)
     if row.outcome == "error":
         badges.append('<span class="badge error">error</span>')
-    where = " · ".join([row.source, *(f"{key}: {value}" for key, value in row.metadata.items())])
+    shown = row.metadata.items() if fields is None else [(k, v) for k, v in row.metadata.items() if k in fields]
+    where = " · ".join([row.source, *(f"{key}: {value}" for key, value in shown)])
     parts = [
         f'<article class="card" id="row-{row.row}" data-outcome="{row.outcome}" data-code="{escape(code)}" '
         f'data-id="{escape(row.note_id.lower())}"><header><h2>{escape(row.note_id)}</h2>{"".join(badges)}'

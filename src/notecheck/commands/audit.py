@@ -64,7 +64,7 @@ def audit(paths: list[str], out_dir: str, options: AuditOptions, glob: str = "*.
         with atomic_file(folder / "report.html") as out:
             out.writelines(iter_html(iter_rows(folder), summary, labels, context=context,
                                      performed={name for name, category in patterns.sections.categories.items()
-                                                if category.role != "context"}))
+                                                if category.role != "context"}, fields=group_by))
     if summary.inputs - stats.unreadable_folders == 0:
         print(f"notecheck: error: no notes found in {', '.join(paths)}"
               + (f" ({stats.unreadable_folders} unreadable folders)" if stats.unreadable_folders else "")
