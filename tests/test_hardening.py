@@ -118,6 +118,28 @@ def test_hostile_inputs_each_give_exactly_one_error_row(tmp_path: Path) -> None:
     assert time.monotonic() - start < 200
 
 
+def test_an_endless_jsonl_line_is_one_error_row_read_in_bounded_memory(tmp_path: Path) -> None:
+    """A 300 MB line of NUL bytes (sparse) between two notes: never read whole, one error row, both notes kept."""
+    batch = tmp_path / "batch.jsonl"
+    with batch.open("wb") as handle:
+        handle.write(json.dumps({"note_id": "first", "text": GOOD}).encode() + b"\n")
+        handle.truncate(handle.tell() + 300 * 1024**2)
+        handle.seek(0, 2)
+        handle.write(b"\n" + json.dumps({"note_id": "last", "text": GOOD}).encode() + b"\n")
+    out = tmp_path / "out"
+    probe = ("import resource, subprocess, sys\n"
+             "rc = subprocess.run(sys.argv[1:]).returncode\n"
+             "print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)\n")
+    proc = subprocess.run([sys.executable, "-c", probe, sys.executable, "-m", "notecheck.cli", "audit", "--quiet",
+                           str(batch), "-o", str(out)], capture_output=True, text=True, timeout=300)
+    code, peak_mb = map(int, proc.stdout.split())
+    assert code == 1, proc.stderr
+    assert [(r["note_id"], r["outcome"]) for r in rows(out)] == [
+        ("first", "complete"), ("line-2", "error"), ("last", "complete")]
+    assert "JSON line is over 6,065,536 bytes" in rows(out)[1]["error"]
+    assert peak_mb < 250, peak_mb
+
+
 def test_check_and_query_refuse_pipes_and_devices_in_one_line(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.txt"
     os.mkfifo(fifo)

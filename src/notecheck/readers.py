@@ -212,11 +212,25 @@ def _note_id(value: object, fallback: str) -> str:
     return _plain(value)
 
 
+OTHER_FIELDS = 65_536
+"""Bytes a JSONL line or CSV record may hold beyond its note, for the id and metadata."""
+
+
 def iter_jsonl(path: Path, max_bytes: int) -> Iterator[Item]:
-    """One note per line: ``note_id``, ``text``, and any other fields kept as metadata."""
+    """One note per line: ``note_id``, ``text``, and any other fields kept as metadata.
+
+    A line is read at most to the length a note within ``max_bytes`` can take as JSON (escapes such as \\u0000
+    take six bytes per byte); a longer one is skipped to its end in chunks and is one error row."""
+    limit = max_bytes * 6 + OTHER_FIELDS
     with path.open("rb") as lines:
-        for number, raw in enumerate(lines, 1):
+        for number, raw in enumerate(iter(lambda: lines.readline(limit + 1), b""), 1):
             source = f"{path}:{number}"
+            if len(raw) > limit and not raw.endswith(b"\n"):
+                while (chunk := lines.readline(1 << 20)) and not chunk.endswith(b"\n"):
+                    pass
+                yield _error(f"line-{number}", source, f"JSON line is over {limit:,} bytes: the note is over the "
+                                                       f"{max_bytes:,}-byte limit")
+                continue
             if not raw.strip():
                 continue
             try:
@@ -241,10 +255,6 @@ def iter_jsonl(path: Path, max_bytes: int) -> Iterator[Item]:
                 yield _error(note_id, source, TOO_DEEP)
                 continue
             yield _from_bytes(note_id, source, text.encode("utf-8", "surrogatepass"), max_bytes, metadata)
-
-
-CSV_OTHER_FIELDS = 65_536
-"""Bytes a CSV record may hold beyond the note's limit, for its id and metadata columns."""
 
 
 class _Oversize(Exception):
@@ -292,9 +302,9 @@ def iter_csv(path: Path, id_column: str, text_column: str, max_bytes: int) -> It
     """One note per row; the other columns are kept as metadata. A missing column stops the run (exit 2).
 
     No message quotes a field: a header without the column may well be a first record of patient data."""
-    csv.field_size_limit(max(csv.field_size_limit(), max_bytes + CSV_OTHER_FIELDS))
+    csv.field_size_limit(max(csv.field_size_limit(), max_bytes + OTHER_FIELDS))
     with path.open("rb") as handle:
-        lines = _CsvLines(handle, max_bytes + CSV_OTHER_FIELDS)
+        lines = _CsvLines(handle, max_bytes + OTHER_FIELDS)
         reader = csv.reader(lines)
         try:
             header = next(reader, None)
@@ -317,7 +327,7 @@ def iter_csv(path: Path, id_column: str, text_column: str, max_bytes: int) -> It
             except _Oversize:
                 number += 1
                 yield _error(f"row-{number}", f"{path}:row {number}",
-                             f"CSV record is over {max_bytes + CSV_OTHER_FIELDS:,} bytes: the note is over "
+                             f"CSV record is over {max_bytes + OTHER_FIELDS:,} bytes: the note is over "
                              f"the {max_bytes:,}-byte limit")
                 continue
             except csv.Error as exc:
