@@ -180,7 +180,8 @@ def render_html(rows: Iterable[AuditRow], summary: Summary, labels: dict[str, st
 
 def _context(context: RunContext) -> str:
     """One line under the title: which profile, when, from what, by which version, with which options."""
-    options = ", ".join(f"{key} {value}" for key, value in context.options.items() if value not in (None, ""))
+    options = ", ".join(f"{key} {value:g}" if isinstance(value, float) else f"{key} {value}"
+                        for key, value in context.options.items() if value not in (None, ""))
     parts = [("profile", context.profile), ("started", context.started), ("inputs", ", ".join(context.inputs)),
              ("notecheck", context.version), ("options", options)]
     shown = " · ".join(f"{name} <b>{escape(value)}</b>" for name, value in parts if value)
