@@ -77,9 +77,10 @@ def test_id_fallback_and_withdrawn_documents() -> None:
 
 
 def test_mllp_and_fhs_envelopes_give_the_same_rows_as_the_plain_file(tmp_path: Path) -> None:
-    rows = audit_rows(tmp_path / "out", *(str(HL7 / f"mdm_batch{kind}.hl7") for kind in ("", "_mllp", "_fhs")))
-    assert len(rows) == 12
-    plain, mllp, fhs = (list(map(comparable, rows[at:at + 4])) for at in (0, 4, 8))
+    # one audit each: the same ids in one run would be flagged as duplicates
+    plain, mllp, fhs = (list(map(comparable, audit_rows(tmp_path / f"out{kind}", str(HL7 / f"mdm_batch{kind}.hl7"))))
+                        for kind in ("", "_mllp", "_fhs"))
+    assert len(plain) == 4
     assert plain == mllp == fhs
     assert [r["outcome"] for r in plain] == ["complete", "incomplete", "error", "incomplete"]
 

@@ -2,35 +2,33 @@
 
 Rows go to ``results.jsonl`` (flushed per note), so an interrupted run can resume without losing or repeating a
 row: the resumed file is byte-for-byte what an uninterrupted run writes. CSV, summary.json and the HTML report
-are derived from results.jsonl at the end, streaming. Workers are separate processes, each building the
-pipeline once (medspaCy's TargetMatcher cannot go through ``nlp.pipe(n_process>1)``); notes are sent in bounded
-windows, so memory stays flat however many notes come in.
+are derived from results.jsonl at the end, streaming. Notes are checked in worker processes forked from a parent
+that built the pipeline once (medspaCy's TargetMatcher cannot go through ``nlp.pipe(n_process>1)``); a note over
+its time budget has its worker killed and becomes an error row (see workers.py). At most a window of notes is
+in flight, so memory stays flat however many notes come in.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
-import sys
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import TextIO
 
 from .checker import Checker
-from .models import AuditRow, Report, Summary
-from .readers import Item
+from .models import AuditRow, Outcome, Report, Summary
+from .readers import DEFAULT_MAX_BYTES, Item
 from .rules import ELEMENT_IDS
+from .workers import NotePool
 
 RESULTS = "results.jsonl"
-MAX_METADATA_VALUES = 100  # a metadata field with more distinct values is free text, not a grouping
-
-_worker_cache: ReportCache | None = None
+DEFAULT_NOTE_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -40,20 +38,8 @@ class AuditOptions:
     workers: int = 1
     resume: bool = False
     window: int = 256
-
-
-def _init_worker(patterns: str | None, profile: str) -> None:
-    global _worker_cache
-    checker = Checker(patterns, profile=profile)
-    checker.scanner  # build the pipeline once per worker, before the first note
-    _worker_cache = ReportCache(checker)
-
-
-def _row_json(task: tuple[int, Item]) -> str:
-    """Check one item in a worker and return its row as one JSON line (serialised where the work is)."""
-    index, item = task
-    assert _worker_cache is not None
-    return check_item(_worker_cache, index, item).model_dump_json() + "\n"
+    note_timeout: float = DEFAULT_NOTE_TIMEOUT
+    max_bytes: int = DEFAULT_MAX_BYTES
 
 
 class ReportCache:
@@ -78,14 +64,28 @@ class ReportCache:
         return report
 
 
+def outcome_of(report: Report) -> Outcome:
+    """``not_applicable`` when the note documents no sacral procedure: by the report's own ``sacral_procedure``,
+    no sacral cement augmentation documented (and so no code). Such a note is outside 0201T/0200T, not a gap."""
+    if not report.sacral_procedure:
+        return "not_applicable"
+    return "complete" if report.complete else "incomplete"
+
+
 def check_item(cache: ReportCache, index: int, item: Item) -> AuditRow:
     """The row for one input position: an error row for unreadable input, otherwise the report's outcome."""
     if item.note is None:
-        return AuditRow(row=index, note_id=item.note_id, source=item.source, outcome="error", error=item.error)
+        return error_row(index, item, item.error or "unreadable")
     report = cache.check(item.note.text, item.note_id)
-    return AuditRow(row=index, note_id=item.note_id, source=item.source,
-                    outcome="complete" if report.complete else "incomplete", flags=list(item.note.flags),
-                    metadata=item.note.metadata, report=report)
+    return AuditRow(row=index, note_id=item.note_id, source=item.source, outcome=outcome_of(report),
+                    flags=list(item.note.flags), metadata=item.note.metadata, report=report)
+
+
+def error_row(index: int, item: Item, reason: str) -> AuditRow:
+    """The row for a note that has no report: unreadable, over its time budget, or failed in the checker."""
+    note = item.note
+    return AuditRow(row=index, note_id=item.note_id, source=item.source, outcome="error", error=reason,
+                    flags=list(note.flags) if note else [], metadata=note.metadata if note else {})
 
 
 def _completed_rows(path: Path) -> int:
@@ -98,12 +98,6 @@ def _completed_rows(path: Path) -> int:
         if end != len(data):
             handle.truncate(end)
     return data[:end].count(b"\n")
-
-
-def _windows(items: Iterable[tuple[int, Item]], size: int) -> Iterator[list[tuple[int, Item]]]:
-    iterator = iter(items)
-    while window := list(islice(iterator, size)):
-        yield window
 
 
 class Progress:
@@ -131,26 +125,21 @@ def run(items: Iterable[Item], out_dir: Path, options: AuditOptions, progress: P
     out_dir.mkdir(parents=True, exist_ok=True)
     results = out_dir / RESULTS
     done = _completed_rows(results) if options.resume else 0
-    numbered = islice(enumerate(items), done, None)
-    mode = "ab" if options.resume else "wb"
-    with results.open(mode) as sink:
-        write: Callable[[str], None] = lambda line: (sink.write(line.encode("utf-8")), sink.flush())
-        if options.workers <= 1:
-            cache = ReportCache(Checker(options.patterns, profile=options.profile))
-            for index, item in numbered:
-                write(check_item(cache, index, item).model_dump_json() + "\n")
-                done += 1
-                if progress:
-                    progress.update(done)
-        else:
-            context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-            with context.Pool(options.workers, _init_worker, (options.patterns, options.profile)) as pool:
-                for window in _windows(numbered, options.window * options.workers):
-                    for line in pool.imap(_row_json, window, chunksize=max(1, len(window) // (4 * options.workers))):
-                        write(line)
-                        done += 1
-                        if progress:
-                            progress.update(done)
+    # Built once here, before the workers fork, so every worker (and every replacement) starts with it ready.
+    cache = ReportCache(Checker(options.patterns, profile=options.profile, max_bytes=options.max_bytes))
+    cache.checker.scanner
+    pool = NotePool(
+        check_row=lambda index, item: check_item(cache, index, item).model_dump_json() + "\n",
+        error_row=lambda index, item, reason: error_row(index, item, reason).model_dump_json() + "\n",
+        size=options.workers, timeout=options.note_timeout, window=options.window * options.workers,
+    )
+    with results.open("ab" if options.resume else "wb") as sink:
+        for line in pool.rows(islice(enumerate(items), done, None), first=done):
+            sink.write(line.encode("utf-8"))
+            sink.flush()
+            done += 1
+            if progress:
+                progress.update(done)
     if progress:
         progress.update(done, final=True)
     return done
@@ -162,43 +151,55 @@ def iter_rows(out_dir: Path) -> Iterator[AuditRow]:
             yield AuditRow.model_validate_json(line)
 
 
-def summarize(rows: Iterable[AuditRow]) -> Summary:
-    """Figures over all rows; the outcome counts add up to the number of inputs."""
-    outcomes: Counter[str] = Counter({"complete": 0, "incomplete": 0, "error": 0})
+def summarize(rows: Iterable[AuditRow], requirements: dict[str, dict[str, str]],
+              group_by: tuple[str, ...] = (), left_out_by_glob: int = 0) -> Summary:
+    """Figures over all rows; the outcome counts add up to the number of inputs.
+
+    ``requirements`` maps each code to its elements' requirements: an element is due in a note when the profile
+    of the code the note supports (the checked profile when it supports none) requires it, so a clear 0200T is not
+    counted as missing its second side. Rows are broken down only by the metadata fields in ``group_by``: other
+    fields may be patient identifiers."""
+    outcomes: Counter[str] = Counter({"complete": 0, "incomplete": 0, "not_applicable": 0, "error": 0})
     codes: Counter[str] = Counter({"0201T": 0, "0200T": 0, "none": 0})
     missing: Counter[str] = Counter()
-    coded = prescreened = flagged = inputs = 0
-    by_metadata: dict[str, dict[str, Counter[str]]] = {}
-    dropped: set[str] = set()
+    due: Counter[str] = Counter()
+    prescreened = flagged = inputs = 0
+    by_metadata: dict[str, dict[str, Counter[str]]] = {field: {} for field in group_by}
     for row in rows:
         inputs += 1
         outcomes[row.outcome] += 1
         flagged += bool(row.flags)
-        for key, value in row.metadata.items():
-            if key in dropped:
-                continue
-            values = by_metadata.setdefault(key, {})
-            values.setdefault(value, Counter())[row.outcome] += 1
-            if len(values) > MAX_METADATA_VALUES:
-                dropped.add(key)
-                del by_metadata[key]
+        for field in group_by:
+            value = row.metadata.get(field, "(none)")
+            by_metadata[field].setdefault(value, Counter())[row.outcome] += 1
         if row.report is None:
             continue
         report = row.report
         codes[report.suggested_code or "none"] += 1
         prescreened += report.prescreened
-        if report.suggested_code:
-            coded += 1
-            missing.update(report.missing_required)
+        if report.sacral_procedure:
+            wanted = requirements.get(report.suggested_code or report.profile, {})
+            for element, requirement in wanted.items():
+                if requirement == "required":
+                    due[element] += 1
+                    missing[element] += report.elements[element].status != "documented"
     return Summary(
         inputs=inputs,
         outcomes=dict(outcomes),
         codes=dict(codes),
-        missing_rates={e: round(missing[e] / coded, 4) if coded else 0.0 for e in ELEMENT_IDS},
+        missing_rates={e: round(missing[e] / due[e], 4) if due[e] else 0.0 for e in ELEMENT_IDS},
+        missing_due={e: due[e] for e in ELEMENT_IDS},
         by_metadata={k: {v: dict(c) for v, c in sorted(values.items())} for k, values in sorted(by_metadata.items())},
         prescreened=prescreened,
         flagged=flagged,
+        left_out_by_glob=left_out_by_glob,
     )
+
+
+def bounded_workers(requested: int | None) -> int:
+    """Never more workers than cores: more only add processes and memory on a CPU-bound job."""
+    cores = default_workers()
+    return cores if requested is None else max(1, min(requested, cores))
 
 
 def default_workers() -> int:

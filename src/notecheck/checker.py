@@ -28,7 +28,7 @@ class Checker:
     """Checks notes against one profile with one pattern set; the NLP pipeline is built on first use."""
 
     def __init__(self, patterns: PatternSet | str | Path | None = None, profile: str = DEFAULT_PROFILE,
-                 prescreen: bool = True) -> None:
+                 prescreen: bool = True, max_bytes: int | None = None) -> None:
         self.patterns = patterns if isinstance(patterns, PatternSet) else load_patterns(patterns)
         if profile not in self.patterns.profiles:
             known = ", ".join(sorted(self.patterns.profiles))
@@ -36,6 +36,7 @@ class Checker:
         self.profile = self.patterns.profiles[profile]
         self._anchors, self._sacral_terms, self._element_terms = self.patterns.prescreen()
         self._use_prescreen = prescreen
+        self._max_bytes = max_bytes
         self._date = re.compile(self.patterns.sections.encounter_date, re.IGNORECASE)
         self._assess = Assessor(self.patterns, self.profile.elements)
         self._normalize = Normalizer(self.patterns.normalize)
@@ -43,7 +44,10 @@ class Checker:
 
     @cached_property
     def scanner(self) -> Scanner:
-        return Scanner(self.patterns)
+        scanner = Scanner(self.patterns)
+        if self._max_bytes is not None:  # a note within the byte limit has at most that many characters
+            scanner.nlp.max_length = max(scanner.nlp.max_length, self._max_bytes + 1)
+        return scanner
 
     def for_profile(self, profile: str) -> Checker:
         """A checker for another profile of the same patterns that shares this one's pipeline: the pipeline

@@ -4,8 +4,28 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
+from pathlib import Path
 
 from .errors import NotecheckError
+from .readers import DEFAULT_MAX_BYTES
+
+INTERNAL_ERROR = 3
+"""Exit code of a crash (a bug), so a scheduler can tell it from 1 (incomplete notes) and 2 (bad input)."""
+
+
+def _at_least_one(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {number}")
+    return number
+
+
+def _positive(value: str) -> float:
+    number = float(value)
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {value}")
+    return number
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -21,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("notes", nargs="+", metavar="NOTE", help="note files, or - for standard input")
     check.add_argument("--format", choices=["text", "json", "markdown"], default="text",
                        help="markdown: a coder worksheet with evidence, findings and drafted queries")
+    check.add_argument("--max-bytes", type=_at_least_one, default=DEFAULT_MAX_BYTES,
+                       help="notes larger than this are refused (default: 1,000,000)")
 
     query = commands.add_parser("query", help="draft compliant provider queries for what each note leaves out")
     query.add_argument("notes", nargs="+", metavar="NOTE", help="note files, or - for standard input")
@@ -41,8 +63,14 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--glob", default="*.txt", help="file pattern inside folders (default: *.txt)")
     audit.add_argument("--id-column", default="note_id", help="CSV column holding the note id")
     audit.add_argument("--text-column", default="text", help="CSV column holding the note text")
-    audit.add_argument("--max-bytes", type=int, default=1_000_000, help="notes larger than this are error rows")
-    audit.add_argument("--workers", type=int, default=None, help="worker processes (default: the machine's cores)")
+    audit.add_argument("--max-bytes", type=_at_least_one, default=DEFAULT_MAX_BYTES,
+                       help="notes larger than this are error rows (default: 1,000,000)")
+    audit.add_argument("--workers", type=_at_least_one, default=None,
+                       help="worker processes (default and most: the machine's cores)")
+    audit.add_argument("--note-timeout", type=_positive, default=60.0, metavar="SECONDS",
+                       help="a note checked longer than this becomes an error row (default: 60)")
+    audit.add_argument("--group-by", default="", metavar="FIELD,...",
+                       help="metadata fields to break outcomes down by in the summary and report (default: none)")
     audit.add_argument("--resume", action="store_true", help="continue an interrupted run in the same folder")
     audit.add_argument("--fail-on", choices=["errors", "incomplete", "never"], default="incomplete",
                        help="what makes the exit code 1 (default: incomplete notes or error rows)")
@@ -77,11 +105,11 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         from .checker import Checker
 
-        checker = Checker(args.patterns, profile=args.profile)
+        checker = Checker(args.patterns, profile=args.profile, max_bytes=getattr(args, "max_bytes", None))
         if args.command == "check":
             from .commands.check import check
 
-            return check(args.notes, checker, fmt=args.format)
+            return check(args.notes, checker, fmt=args.format, max_bytes=args.max_bytes)
         if args.command == "query":
             from .commands.query import query
 
@@ -96,14 +124,15 @@ def main(argv: list[str] | None = None) -> int:
             return evaluate(args.notes_dir, args.labels, checker, fmt=args.format, min_f1=args.min_f1,
                             min_code_accuracy=args.min_code_accuracy)
         if args.command == "audit":
-            from .audit import AuditOptions, default_workers
+            from .audit import AuditOptions, bounded_workers
             from .commands.audit import audit
 
             options = AuditOptions(patterns=args.patterns, profile=args.profile, resume=args.resume,
-                                   workers=args.workers or default_workers())
+                                   workers=bounded_workers(args.workers), note_timeout=args.note_timeout)
+            group_by = tuple(field.strip() for field in args.group_by.split(",") if field.strip())
             return audit(args.inputs, args.out, options, glob=args.glob, id_column=args.id_column,
                          text_column=args.text_column, max_bytes=args.max_bytes, fail_on=args.fail_on,
-                         quiet=args.quiet, fmt=args.input_format)
+                         quiet=args.quiet, group_by=group_by, fmt=args.input_format)
         if args.command == "negatives":
             from .commands.negatives import negatives
 
@@ -113,6 +142,11 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: one line a scheduler can log, without the note text a traceback may hold
+        frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        where = f" at {Path(frame.filename).name}:{frame.lineno}" if frame else ""
+        print(f"notecheck: internal error: {type(exc).__name__}{where} (a bug; please report it)", file=sys.stderr)
+        return INTERNAL_ERROR
     return 2
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from html import escape
 from itertools import islice
 
@@ -23,13 +24,37 @@ SNIPPET_WIDTH = 200
 MAX_METADATA_VALUES = 25
 """Values listed per metadata field; the rest are added up in one 'other' row so a free-text field stays small."""
 
-_OUTCOMES = ("complete", "incomplete", "error")
+_OUTCOMES = ("complete", "incomplete", "not_applicable", "error")
+_OUTCOME_WORDS = {"complete": "complete", "incomplete": "incomplete", "not_applicable": "not applicable",
+                  "error": "errors"}
+_MODIFIER_WORDS = {"NEGATED_EXISTENCE": "negated", "HYPOTHETICAL": "planned or conditional",
+                   "HISTORICAL": "history", "INDICATION": "indication", "UNCHECKED": "unchecked box",
+                   "POSSIBLE_EXISTENCE": "possible", "FAMILY": "family history"}
+"""ConText categories as a coder says them; an unknown one is lowercased with spaces."""
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What a reader of the page needs to know about the run: profile, date, inputs, version and options."""
+
+    profile: str
+    started: str
+    inputs: list[str]
+    version: str
+    options: dict[str, object] = field(default_factory=dict)
+
+
+def plain(name: str) -> str:
+    """A section or modifier name in plain words: 'procedure_title' -> 'procedure title'."""
+    return _MODIFIER_WORDS.get(name, name.replace("_", " ").lower())
+
 _CODES = (("0201T", "0201T"), ("0200T", "0200T"), ("none", "no code"))
 _STATUS = {"documented": "documented", "not_performed": "not performed", "missing": "missing"}
 _REQUIREMENT = {"required": "required", "when_performed": "when performed", "not_required": "not required"}
 
 _CSS = """
-:root{--ok:#2e7d32;--warn:#b45309;--bad:#c62828;--code:#1d4ed8;--muted:#6b7280;--line:#e5e7eb;--bg:#f8fafc}
+:root{--ok:#2e7d32;--warn:#b45309;--bad:#c62828;--code:#1d4ed8;--muted:#6b7280;--line:#e5e7eb;--bg:#f8fafc;
+--na:#7c3aed}
 *{box-sizing:border-box}
 body{margin:0;padding:24px 32px;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
 color:#111827;background:var(--bg)}
@@ -42,10 +67,13 @@ h1{font-size:22px;margin:0 0 16px}h2{font-size:15px;margin:0 0 8px}
 .panel{background:#fff;border:1px solid var(--line);border-radius:8px;padding:12px 16px}
 svg text{font:12px system-ui,sans-serif;fill:#111827}
 .track{fill:#f1f5f9}.complete{fill:var(--ok)}.incomplete{fill:var(--warn)}.error{fill:var(--bad)}
+.not_applicable{fill:var(--na)}
 .code{fill:var(--code)}.none{fill:var(--muted)}.rate{fill:var(--bad)}
 .legend{font-size:12px;color:var(--muted);margin:0 0 6px}
 .legend i{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px;border-radius:2px}
 .legend .complete{background:var(--ok)}.legend .incomplete{background:var(--warn)}.legend .error{background:var(--bad)}
+.legend .not_applicable{background:var(--na)}
+.run{color:var(--muted);font-size:12px;margin:-10px 0 16px}.run b{color:#111827;font-weight:600}
 table{border-collapse:collapse}
 .meta td,.meta th{padding:2px 8px;text-align:right;font-variant-numeric:tabular-nums}
 .meta td:first-child,.meta th:first-child{text-align:left;max-width:220px;overflow:hidden;text-overflow:ellipsis;
@@ -61,11 +89,13 @@ cursor:pointer}
 .card{background:#fff;border:1px solid var(--line);border-left:4px solid var(--ok);border-radius:8px;
 padding:12px 16px;margin-bottom:12px;content-visibility:auto;contain-intrinsic-size:auto 320px}
 .card[data-outcome=incomplete]{border-left-color:var(--warn)}.card[data-outcome=error]{border-left-color:var(--bad)}
+.card[data-outcome=not_applicable]{border-left-color:var(--na)}
 .card header{display:flex;flex-wrap:wrap;gap:6px;align-items:baseline}
 .card h2{margin:0 8px 0 0;word-break:break-all}
 .badge{font-size:12px;padding:1px 8px;border-radius:10px;background:#f1f5f9;color:#334155}
 .badge.complete{background:#dcfce7;color:var(--ok)}.badge.incomplete{background:#fef3c7;color:var(--warn)}
-.badge.error{background:#fee2e2;color:var(--bad)}.badge.code{background:#dbeafe;color:var(--code);font-weight:600}
+.badge.error{background:#fee2e2;color:var(--bad)}.badge.not_applicable{background:#ede9fe;color:var(--na)}
+.badge.code{background:#dbeafe;color:var(--code);font-weight:600}
 .src{width:100%;color:var(--muted);font-size:12px;word-break:break-all}
 .err{color:var(--bad);font-weight:600;margin:8px 0 4px}
 .findings{margin:8px 0;padding-left:20px}
@@ -86,8 +116,12 @@ _SCRIPT = """
 (function () {
   var keep = {
     all: function () { return true; },
+    complete: function (c) { return c.dataset.outcome === "complete"; },
     incomplete: function (c) { return c.dataset.outcome === "incomplete"; },
+    not_applicable: function (c) { return c.dataset.outcome === "not_applicable"; },
+    "0201T": function (c) { return c.dataset.code === "0201T"; },
     "0200T": function (c) { return c.dataset.code === "0200T"; },
+    nocode: function (c) { return c.dataset.code === "none"; },
     errors: function (c) { return c.dataset.outcome === "error"; }
   };
   var cards = document.querySelectorAll("article.card");
@@ -95,10 +129,12 @@ _SCRIPT = """
   var box = document.getElementById("q");
   var shown = document.getElementById("shown");
   var mode = keep.hasOwnProperty(location.hash.slice(1)) ? location.hash.slice(1) : "all";
+  var texts = [];
+  for (var j = 0; j < cards.length; j++) { texts.push(cards[j].textContent.toLowerCase()); }
   function apply() {
     var query = box.value.trim().toLowerCase(), n = 0;
     for (var i = 0; i < cards.length; i++) {
-      var on = keep[mode](cards[i]) && cards[i].dataset.id.indexOf(query) !== -1;
+      var on = keep[mode](cards[i]) && (cards[i].dataset.id.indexOf(query) !== -1 || texts[i].indexOf(query) !== -1);
       cards[i].hidden = !on;
       if (on) n++;
     }
@@ -116,32 +152,47 @@ _SCRIPT = """
 
 
 def iter_html(rows: Iterable[AuditRow], summary: Summary, labels: dict[str, str],
-              title: str = "notecheck audit") -> Iterator[str]:
-    """The audit page in pieces, one card at a time, so a batch of any size is written without holding it."""
+              title: str = "notecheck audit", context: RunContext | None = None,
+              performed: set[str] | None = None, fields: tuple[str, ...] | None = None) -> Iterator[str]:
+    """The audit page in pieces, one card at a time, so a batch of any size is written without holding it.
+    ``performed`` names the sections whose evidence is shown first (the procedure itself, not its indication);
+    ``fields`` the metadata shown on cards (None: all), as other fields may be patient identifiers."""
     yield from (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width,initial-scale=1">',
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>\n",
         f"<h1>{escape(title)}</h1>\n",
+        _context(context) if context else "",
         _summary(summary, labels),
         _filters(summary, summary.inputs),
         '<main id="cards">\n',
     )
-    yield from (_card(row) for row in rows)
+    yield from (_card(row, performed, fields) for row in rows)
     yield f"</main>\n<script>{_SCRIPT}</script>\n</body></html>\n"
 
 
 def render_html(rows: Iterable[AuditRow], summary: Summary, labels: dict[str, str] | None = None,
-                title: str = "notecheck audit") -> str:
+                title: str = "notecheck audit", context: RunContext | None = None,
+                performed: set[str] | None = None) -> str:
     """The whole audit page as one string (for tests and notebooks); element labels default to the ids."""
-    return "".join(iter_html(rows, summary, labels or {}, title))
+    return "".join(iter_html(rows, summary, labels or {}, title, context, performed))
+
+
+def _context(context: RunContext) -> str:
+    """One line under the title: which profile, when, from what, by which version, with which options."""
+    options = ", ".join(f"{key} {value:g}" if isinstance(value, float) else f"{key} {value}"
+                        for key, value in context.options.items() if value not in (None, ""))
+    parts = [("profile", context.profile), ("started", context.started), ("inputs", ", ".join(context.inputs)),
+             ("notecheck", context.version), ("options", options)]
+    shown = " · ".join(f"{name} <b>{escape(value)}</b>" for name, value in parts if value)
+    return f'<p class="run">{shown}</p>\n'
 
 
 def _summary(summary: Summary, labels: dict[str, str]) -> str:
     """Figures, then outcome / code / missing-element charts, then one breakdown table per metadata field."""
     figures = [
         ("inputs", summary.inputs),
-        *((name, summary.outcomes.get(key, 0)) for key, name in zip(_OUTCOMES, ("complete", "incomplete", "errors"))),
+        *((_OUTCOME_WORDS[key], summary.outcomes.get(key, 0)) for key in _OUTCOMES),
         *((name, summary.codes.get(key, 0)) for key, name in _CODES),
         ("prescreened", summary.prescreened),
         ("flagged", summary.flagged),
@@ -149,7 +200,8 @@ def _summary(summary: Summary, labels: dict[str, str]) -> str:
     tiles = "".join(f'<div class="fig"><b>{value}</b><span>{name}</span></div>' for name, value in figures)
     scale = max(summary.inputs, 1)
     outcomes = _bar_chart(
-        [(name, summary.outcomes.get(name, 0), str(summary.outcomes.get(name, 0)), name) for name in _OUTCOMES], scale
+        [(_OUTCOME_WORDS[name], summary.outcomes.get(name, 0), str(summary.outcomes.get(name, 0)), name)
+         for name in _OUTCOMES], scale
     )
     codes = _bar_chart(
         [(name, summary.codes.get(key, 0), str(summary.codes.get(key, 0)), "none" if key == "none" else "code")
@@ -157,15 +209,16 @@ def _summary(summary: Summary, labels: dict[str, str]) -> str:
         scale,
     )
     rates = _bar_chart(
-        [(labels.get(key, key.replace("_", " ")), rate, f"{rate:.1%}", "rate")
-         for key, rate in summary.missing_rates.items()],
+        [(labels.get(key, key.replace("_", " ")), rate,
+          f"{rate:.1%}" + (f" of {summary.missing_due[key]}" if key in summary.missing_due else ""), "rate")
+         for key, rate in summary.missing_rates.items() if summary.missing_due.get(key, 1)],
         1.0,
     )
     panels = [
         f'<div class="panel"><h2>Notes by outcome</h2>{outcomes}</div>',
         f'<div class="panel"><h2>Notes by suggested code</h2>{codes}</div>',
         '<div class="panel"><h2>Missing required elements</h2>'
-        '<p class="legend">share of checked notes that support a code but lack the element</p>'
+        '<p class="legend">share of the sacral procedures where the element was due that lack it</p>'
         f"{rates}</div>",
     ]
     panels.extend(_metadata_panel(field, values) for field, values in summary.by_metadata.items())
@@ -174,7 +227,7 @@ def _summary(summary: Summary, labels: dict[str, str]) -> str:
 
 def _bar_chart(bars: list[tuple[str, float, str, str]], scale: float) -> str:
     """Horizontal bars as inline SVG: (label, value, value as shown, CSS class), bar length value / scale."""
-    label_w, bar_w, value_w, row_h = 180, 220, 56, 22
+    label_w, bar_w, value_w, row_h = 180, 220, 84, 22
     width, height = label_w + bar_w + value_w, row_h * len(bars)
     parts = [f'<svg class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">']
     for i, (label, value, shown, css) in enumerate(bars):
@@ -208,10 +261,11 @@ def _metadata_panel(field: str, values: dict[str, dict[str, int]]) -> str:
             f'<tr><td title="{escape(value)}">{escape(value)}</td><td>{sum(figures)}</td>'
             f"<td>{_stacked_bar(figures)}</td>" + "".join(f"<td>{n}</td>" for n in figures) + "</tr>"
         )
-    legend = "".join(f'<i class="{outcome}"></i>{outcome}' for outcome in _OUTCOMES)
+    legend = "".join(f'<i class="{outcome}"></i>{_OUTCOME_WORDS[outcome]}' for outcome in _OUTCOMES)
     return (
         f'<div class="panel"><h2>By {escape(field)}</h2><p class="legend">{legend}</p><table class="meta">'
-        f"<tr><th>{escape(field)}</th><th>notes</th><th></th><th>complete</th><th>incomplete</th><th>error</th></tr>"
+        f"<tr><th>{escape(field)}</th><th>notes</th><th></th>"
+        + "".join(f"<th>{_OUTCOME_WORDS[outcome]}</th>" for outcome in _OUTCOMES) + "</tr>"
         f'{"".join(body)}</table></div>'
     )
 
@@ -233,28 +287,29 @@ def _filters(summary: Summary, total: int) -> str:
     """The filter bar; the script in the page shows and hides cards by their data attributes."""
     buttons = [
         ("all", f"all ({total})"),
-        ("incomplete", f"incomplete ({summary.outcomes.get('incomplete', 0)})"),
-        ("0200T", f"0200T ({summary.codes.get('0200T', 0)})"),
-        ("errors", f"errors ({summary.outcomes.get('error', 0)})"),
+        *((key.replace("error", "errors"), f"{_OUTCOME_WORDS[key]} ({summary.outcomes.get(key, 0)})")
+          for key in _OUTCOMES),
+        *((key if key != "none" else "nocode", f"{name} ({summary.codes.get(key, 0)})") for key, name in _CODES),
     ]
     html = "".join(
         f'<button type="button" data-filter="{key}" aria-pressed="{str(key == "all").lower()}">{text}</button>'
         for key, text in buttons
     )
     return (
-        f'<nav class="filters">{html}<input id="q" type="search" placeholder="filter by note id" '
-        f'aria-label="filter by note id"><output id="shown"></output></nav>\n'
+        f'<nav class="filters">{html}<input id="q" type="search" placeholder="search note id or text" '
+        f'aria-label="search by note id or text"><output id="shown"></output></nav>\n'
     )
 
 
-def _card(row: AuditRow) -> str:
+def _card(row: AuditRow, performed: set[str] | None = None, fields: tuple[str, ...] | None = None) -> str:
     """One note: header with the verdict, then the error or the findings and the element table."""
     report = row.report
     code = "" if report is None else report.suggested_code or "none"
-    badges = [] if report is None else _verdict_badges(report)
+    badges = [] if report is None else _verdict_badges(report, row.outcome)
     if row.outcome == "error":
         badges.append('<span class="badge error">error</span>')
-    where = " · ".join([row.source, *(f"{key}: {value}" for key, value in row.metadata.items())])
+    shown = row.metadata.items() if fields is None else [(k, v) for k, v in row.metadata.items() if k in fields]
+    where = " · ".join([row.source, *(f"{key}: {value}" for key, value in shown)])
     parts = [
         f'<article class="card" id="row-{row.row}" data-outcome="{row.outcome}" data-code="{escape(code)}" '
         f'data-id="{escape(row.note_id.lower())}"><header><h2>{escape(row.note_id)}</h2>{"".join(badges)}'
@@ -268,13 +323,13 @@ def _card(row: AuditRow) -> str:
         if report.findings:
             items = "".join(f"<li>{escape(finding.message)}</li>" for finding in report.findings)
             parts.append(f'<ul class="findings">{items}</ul>')
-        rows = "".join(_element_row(result) for result in report.elements.values())
+        rows = "".join(_element_row(result, performed) for result in report.elements.values())
         parts.append(f'<table class="el"><tr><th>Element</th><th>Status</th><th>Evidence</th></tr>{rows}</table>')
     parts.append("</article>\n")
     return "".join(parts)
 
 
-def _verdict_badges(report: Report) -> list[str]:
+def _verdict_badges(report: Report, outcome: str) -> list[str]:
     """Code, laterality and completeness: what a reviewer scans for first."""
     if report.suggested_code is None:
         badges = ['<span class="badge">no code</span>']
@@ -282,21 +337,21 @@ def _verdict_badges(report: Report) -> list[str]:
         badges = [f'<span class="badge code">{escape(report.suggested_code)}</span>']
     if report.laterality != "none":
         badges.append(f'<span class="badge">{report.laterality}</span>')
-    state = "complete" if report.complete else "incomplete"
-    badges.append(f'<span class="badge {state}">{state}</span>')
+    state = outcome if outcome != "error" else ("complete" if report.complete else "incomplete")
+    badges.append(f'<span class="badge {state}">{_OUTCOME_WORDS[state]}</span>')
     if report.prescreened:
         badges.append('<span class="badge">prescreened</span>')
     return badges
 
 
-def _element_row(result: ElementResult) -> str:
+def _element_row(result: ElementResult, performed: set[str] | None = None) -> str:
     """Status and up to MAX_SNIPPETS evidence sentences; counted ones before discounted ones."""
     if result.status == "missing":
         css = "bad" if result.requirement == "required" else "na"
     else:
         css = "ok" if result.status == "documented" else "np"
     sides = f"<small>sides: {' + '.join(result.sides)}</small>" if result.sides else ""
-    groups = _sentence_groups(result.evidence)
+    groups = _sentence_groups(result.evidence, performed)
     shown = "".join(_evidence_html(group) for group in groups[:MAX_SNIPPETS]) or '<span class="more">no mention</span>'
     if len(groups) > MAX_SNIPPETS:
         shown += f'<span class="more">+{len(groups) - MAX_SNIPPETS} more sentences</span>'
@@ -306,25 +361,38 @@ def _element_row(result: ElementResult) -> str:
     )
 
 
-def _sentence_groups(evidence: list[Evidence]) -> list[list[Evidence]]:
-    """Mentions grouped by sentence and by how they counted, so a sentence with three matches is shown once."""
+def _sentence_groups(evidence: list[Evidence], performed: set[str] | None = None) -> list[list[Evidence]]:
+    """Mentions grouped by sentence and by how they counted, so a sentence with three matches is shown once.
+    Best evidence first: what counted, from the sections that record the procedure, before anything else."""
     groups: dict[tuple[str, str, str | None], list[Evidence]] = {}
     for item in evidence:
         groups.setdefault((item.sentence, item.counted, item.reason), []).append(item)
-    return sorted(groups.values(), key=lambda group: group[0].counted == "discounted")
+
+    def rank(group: list[Evidence]) -> tuple[int, int]:
+        first = group[0]
+        in_procedure = performed is None or first.section is None or first.section in performed
+        return ({"documented": 0, "not_performed": 1}.get(first.counted, 2), 0 if in_procedure else 1)
+
+    return sorted(groups.values(), key=rank)
 
 
 def _evidence_html(group: list[Evidence]) -> str:
     """One sentence with its matched words marked; a discounted one is muted and says why it did not count."""
     first = group[0]
-    notes = [first.section or ""]
-    notes.extend(modifier for item in group for modifier in item.modifiers)
+    notes = [plain(first.section) if first.section else ""]
+    notes.extend(_plain_modifier(modifier) for item in group for modifier in item.modifiers)
     if first.counted == "discounted":
         notes.append(f"not counted: {first.reason or 'discounted'}")
     note = " · ".join(dict.fromkeys(n for n in notes if n))
     css = "ev off" if first.counted == "discounted" else "ev"
     tail = f" <em>{escape(note)}</em>" if note else ""
     return f'<p class="{css}">{_highlight(first.sentence, [item.text for item in group])}{tail}</p>'
+
+
+def _plain_modifier(modifier: str) -> str:
+    """'NEGATED_EXISTENCE: no' -> 'negated: no'."""
+    category, _, text = modifier.partition(": ")
+    return f"{plain(category)}: {text}" if text else plain(category)
 
 
 def _highlight(sentence: str, texts: list[str]) -> str:

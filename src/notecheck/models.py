@@ -100,7 +100,9 @@ class Report(_Model):
     )
 
 
-Outcome = Literal["complete", "incomplete", "error"]
+Outcome = Literal["complete", "incomplete", "not_applicable", "error"]
+"""not_applicable: the note documents no sacral procedure (no sacral cement augmentation), so 0201T/0200T does not
+apply; it is neither complete nor a documentation gap."""
 
 
 class AuditRow(_Model):
@@ -120,16 +122,21 @@ class Summary(_Model):
     """Batch figures; outcome counts add up to the number of inputs."""
 
     inputs: int
-    outcomes: dict[str, int] = Field(description="complete / incomplete / error -> count")
+    outcomes: dict[str, int] = Field(description="complete / incomplete / not_applicable / error -> count")
     codes: dict[str, int] = Field(description="0201T / 0200T / none -> count, over checked notes")
     missing_rates: dict[str, float] = Field(
-        description="Element id -> share of checked notes that support a code but lack this required element."
+        description="Element id -> share of the notes where the element was due (required by the profile of the "
+                    "code the sacral procedure supports) that lack it."
+    )
+    missing_due: dict[str, int] = Field(
+        default_factory=dict, description="Element id -> number of notes where the element was due."
     )
     by_metadata: dict[str, dict[str, dict[str, int]]] = Field(
-        default_factory=dict, description="Metadata field -> value -> outcome -> count."
+        default_factory=dict, description="Metadata field named in --group-by -> value -> outcome -> count."
     )
     prescreened: int = Field(description="Notes with no sacral vocabulary, answered without the full pipeline.")
     flagged: int = Field(description="Notes checked after an input repair (see row flags).")
+    left_out_by_glob: int = Field(default=0, description="Files in input folders that the --glob left out.")
 
 
 class Indicator(_Model):

@@ -89,7 +89,7 @@ def _items(chunks: Iterable[bytes], source: str, max_bytes: int) -> Iterator[Ite
         if stray:
             count += 1
             yield Item(f"message-{count}", f"{source}:message {count}",
-                       error=f"{len(stray)} segment(s) outside any message, first {_quote(stray[0])}: no MSH before")
+                       error=f"{len(stray)} segment(s) outside any message: no MSH before them")
             stray.clear()
         if message:
             count += 1
@@ -108,11 +108,6 @@ def _items(chunks: Iterable[bytes], source: str, max_bytes: int) -> Iterator[Ite
         else:
             stray.append(segment)
     yield from flush()
-
-
-def _quote(segment: bytes | str, width: int = 30) -> str:
-    text = segment.decode("utf-8", "replace") if isinstance(segment, bytes) else segment
-    return repr(text if len(text) <= width else text[:width] + "...")
 
 
 def _message_item(data: bytes, source: str, fallback_id: str, max_bytes: int) -> Item:
@@ -150,7 +145,7 @@ def _message_item(data: bytes, source: str, fallback_id: str, max_bytes: int) ->
 def _encoding_problem(text: str) -> str | None:
     """MSH-1 and MSH-2 must name distinct delimiters, or every field after them is misread."""
     if len(text) < 8:
-        return f"MSH segment too short to hold its encoding characters: {_quote(text)}"
+        return "MSH segment too short to hold its encoding characters"
     separator = text[3]
     encoding = text[4:text.find(separator, 4)] if separator in text[4:] else text[4:]
     delimiters = separator + encoding
@@ -170,15 +165,15 @@ def _field(message: hl7.Message, segment: str, field: int, component: int = 1) -
 
 
 def _broken_segment(message: hl7.Message) -> str | None:
-    """A segment without a segment ID is usually a note line that kept its raw line break."""
+    """A segment without a segment ID is usually a note line that kept its raw line break. Errors name the
+    segment by number only: its content is note text, which never goes into a row's error or a log."""
     for number, segment in enumerate(message, 1):
         name = str(segment[0])
         if not _SEGMENT_ID.match(name):
-            return (f"broken segment {number} {_quote(str(segment))}: it does not start with a segment ID "
+            return (f"broken segment {number}: it does not start with a segment ID "
                     f"and {message.separators[1]!r} (a line break inside a field?)")
         if name == "OBX" and not _field_text(segment, 1).isdigit():
-            return (f"broken segment {number} {_quote(str(segment))}: "
-                    f"OBX-1 set ID {_field_text(segment, 1)!r} is not a number")
+            return f"broken segment {number} (OBX): its OBX-1 set ID is not a number"
     return None
 
 

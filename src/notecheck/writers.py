@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import textwrap
 from collections.abc import Iterable, Iterator
 from typing import TextIO
@@ -66,6 +67,25 @@ def report_schema() -> str:
     return json.dumps(Report.model_json_schema(), indent=2, sort_keys=True) + "\n"
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#!|~])")
+
+
+def csv_cell(value: object) -> object:
+    """A cell a spreadsheet shows as text: one starting with = + - @ tab or CR gets a leading apostrophe, as
+    OWASP recommends against CSV formula injection (an id like '=HYPERLINK(...)' comes from the input)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def markdown_text(text: str) -> str:
+    """Note text made inert in Markdown: HTML characters become entities and Markdown punctuation is
+    backslash-escaped, so no viewer renders a tag or fetches an image written into a note."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
 CSV_COLUMNS = ["row", "note_id", "source", "outcome", "suggested_code", "laterality", "complete",
                *ELEMENT_IDS, "missing_required", "error"]
 
@@ -77,13 +97,13 @@ def write_csv(rows: Iterable[AuditRow], out: TextIO) -> Iterator[AuditRow]:
     writer.writerow(CSV_COLUMNS)
     for row in rows:
         report = row.report
-        writer.writerow([
+        writer.writerow([csv_cell(cell) for cell in (
             row.row, row.note_id, row.source, row.outcome,
             (report.suggested_code or "") if report else "", report.laterality if report else "",
             str(report.complete).lower() if report else "",
             *((report.elements[e].status if report else "") for e in ELEMENT_IDS),
             ";".join(report.missing_required) if report else "", row.error or "",
-        ])
+        )])
         yield row
 
 
@@ -111,7 +131,7 @@ def render_queries_json(note_id: str, queries: list[Query]) -> str:
 def render_query_markdown(query: Query) -> str:
     head = f"### Query: {query.topic}\n\n"
     indicators = "\n".join(
-        f"> \"{i.quote}\"  \n> — line {i.line}" + (f", {i.section} section" if i.section else "")
+        f"> \"{markdown_text(i.quote)}\"  \n> — line {i.line}" + (f", {i.section} section" if i.section else "")
         for i in query.indicators
     )
     options = "\n".join(f"- [ ] {o}" for o in query.options) or "_Response:_ ______________________________"
@@ -120,9 +140,9 @@ def render_query_markdown(query: Query) -> str:
 
 def render_worksheet(report: Report, queries: list[Query]) -> str:
     """The coder's one-page worksheet: verdict, evidence per element, findings, and the drafted queries."""
-    lines = [f"# Coding worksheet: {report.note_id}", ""]
+    lines = [f"# Coding worksheet: {markdown_text(report.note_id)}", ""]
     if report.encounter_date:
-        lines.append(f"Date of service: {report.encounter_date}  ")
+        lines.append(f"Date of service: {markdown_text(report.encounter_date)}  ")
     lines += [f"**Verdict:** {verdict_line(report)}", "", "| Element | Requirement | Status | Evidence |",
               "|---|---|---|---|"]
     for result in report.elements.values():
@@ -130,7 +150,7 @@ def render_worksheet(report: Report, queries: list[Query]) -> str:
         evidence = f"line {counted[0].line}: {snippet(counted[0])}" if counted else (
             f"only: {result.evidence[0].text} ({result.evidence[0].reason})" if result.evidence else "no mention")
         sides = f" ({'+'.join(result.sides)})" if result.sides else ""
-        cell = evidence.replace("|", "\\|")
+        cell = markdown_text(evidence)
         lines.append(f"| {result.label} | {result.requirement.replace('_', ' ')} | "
                      f"{_STATUS[result.status]}{sides} | {cell} |")
     lines += ["", "## Findings", ""] + ([f"- {f.message}" for f in report.findings] or ["- None."])

@@ -7,6 +7,7 @@ from typing import TextIO
 
 from ..checker import Checker
 from ..queries import draft_queries
+from ..readers import DEFAULT_MAX_BYTES
 from . import NoteFiles
 from ..writers import render_json, render_text, render_worksheet
 
@@ -14,10 +15,10 @@ RENDERERS = {"text": render_text, "json": render_json}
 
 
 def check(paths: list[str], checker: Checker, fmt: str = "text", out: TextIO = sys.stdout,
-          err: TextIO = sys.stderr) -> int:
+          err: TextIO = sys.stderr, max_bytes: int = DEFAULT_MAX_BYTES) -> int:
     """Exit 0 when every note is complete, 1 when any is incomplete, 2 when any could not be read."""
     worst = 0
-    notes = NoteFiles(paths, err)
+    notes = NoteFiles(paths, err, max_bytes)
     for note in notes:
         report = checker.check_text(note.text, note_id=note.note_id)
         if fmt == "markdown":

@@ -7,7 +7,7 @@ from typing import TextIO
 
 from ..checker import Checker
 from ..queries import draft_queries
-from ..writers import render_queries_json, render_query_markdown, render_query_text
+from ..writers import markdown_text, render_queries_json, render_query_markdown, render_query_text
 from . import NoteFiles
 
 
@@ -23,7 +23,7 @@ def query(paths: list[str], checker: Checker, fmt: str = "text", out: TextIO = s
         if fmt == "json":
             out.write(render_queries_json(note.note_id, queries))
         elif fmt == "markdown":
-            out.write(f"## {note.note_id}\n\n" + ("\n".join(map(render_query_markdown, queries)) or
+            out.write(f"## {markdown_text(note.note_id)}\n\n" + ("\n".join(map(render_query_markdown, queries)) or
                                                  "No query needed.\n") + "\n")
         else:
             body = "\n".join(render_query_text(q) for q in queries) or "No query needed.\n"
