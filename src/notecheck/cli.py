@@ -53,6 +53,19 @@ def _parser() -> argparse.ArgumentParser:
     negatives.add_argument("--text-column", default="text", help="CSV column holding the note text")
     negatives.add_argument("--max-flagged", type=int, default=0, help="exit 1 above this many (default 0)")
 
+    spark = commands.add_parser("spark", help="audit on Apache Spark: write results.parquet and summary.json")
+    spark.add_argument("inputs", nargs="+", metavar="INPUT", help="Parquet, .jsonl, .csv, or folders of .txt notes")
+    spark.add_argument("-o", "--out", default="spark-out", help="output folder (default: spark-out)")
+    spark.add_argument("--master", default="local[*]", help="Spark master URL (default: local[*])")
+    spark.add_argument("--partitions", type=int, help="repartition the notes into N tasks before checking")
+    spark.add_argument("--glob", default="*.txt", help="file pattern inside folders (default: *.txt)")
+    spark.add_argument("--id-column", default="note_id", help="CSV/Parquet column holding the note id")
+    spark.add_argument("--text-column", default="text", help="CSV/Parquet column holding the note text")
+    spark.add_argument("--max-bytes", type=int, default=1_000_000, help="notes larger than this are error rows")
+    spark.add_argument("--fail-on", choices=["errors", "incomplete", "never"], default="incomplete",
+                       help="what makes the exit code 1 (default: incomplete notes or error rows)")
+    spark.add_argument("--quiet", action="store_true", help="no progress or closing line on stderr")
+
     commands.add_parser("schema", help="print the JSON Schema of the report contract")
     return parser
 
@@ -90,6 +103,15 @@ def main(argv: list[str] | None = None) -> int:
             return audit(args.inputs, args.out, options, glob=args.glob, id_column=args.id_column,
                          text_column=args.text_column, max_bytes=args.max_bytes, fail_on=args.fail_on,
                          quiet=args.quiet)
+        if args.command == "spark":
+            try:
+                from .commands.spark import spark_audit
+            except ImportError as exc:
+                raise NotecheckError(f"the spark command needs PySpark: pip install 'notecheck[spark]' ({exc})")
+            return spark_audit(args.inputs, args.out, master=args.master, partitions=args.partitions,
+                               id_column=args.id_column, text_column=args.text_column, glob=args.glob,
+                               max_bytes=args.max_bytes, patterns=args.patterns, profile=args.profile,
+                               fail_on=args.fail_on, quiet=args.quiet)
         if args.command == "negatives":
             from .commands.negatives import negatives
 

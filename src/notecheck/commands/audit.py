@@ -8,6 +8,7 @@ from typing import TextIO
 
 from ..audit import AuditOptions, Progress, iter_rows, run, summarize, summary_json
 from ..html_report import iter_html
+from ..models import Summary
 from ..readers import iter_inputs
 from ..rules import load_patterns
 from ..writers import write_csv
@@ -40,6 +41,11 @@ def audit(paths: list[str], out_dir: str, options: AuditOptions, glob: str = "*.
         counts = ", ".join(f"{n} {outcome}" for outcome, n in summary.outcomes.items())
         print(f"notecheck: {summary.inputs} notes ({counts}); wrote {folder}/results.jsonl, results.csv, "
               "summary.json, report.html", file=err)
+    return exit_code(summary, fail_on)
+
+
+def exit_code(summary: Summary, fail_on: str) -> int:
+    """1 when the batch fails per ``fail_on`` (error rows; or error rows and incomplete notes), else 0."""
     errors, incomplete = summary.outcomes["error"], summary.outcomes["incomplete"]
     if fail_on == "errors":
         return 1 if errors else 0
