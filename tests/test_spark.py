@@ -26,7 +26,7 @@ from pyspark.sql import SparkSession  # noqa: E402
 from notecheck.errors import NotecheckError  # noqa: E402
 from notecheck.models import AuditRow  # noqa: E402
 from notecheck.rules import ELEMENT_IDS  # noqa: E402
-from notecheck.spark import RESULT_COLUMNS, check_notes, local_session, summarize  # noqa: E402
+from notecheck.spark import RESULT_COLUMNS, check_notes, spark_session, summarize  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"
@@ -36,7 +36,7 @@ MTS_ROWS = 300
 
 @pytest.fixture(scope="session")
 def spark() -> Iterator[SparkSession]:
-    session = local_session("local[2]", shuffle_partitions=2)
+    session = spark_session("local[2]", shuffle_partitions=2)
     yield session
     session.stop()
 

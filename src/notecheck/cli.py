@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     spark = commands.add_parser("spark", help="audit on Apache Spark: write results.parquet and summary.json")
     spark.add_argument("inputs", nargs="+", metavar="INPUT", help="Parquet, .jsonl, .csv, or folders of .txt notes")
     spark.add_argument("-o", "--out", default="spark-out", help="output folder (default: spark-out)")
-    spark.add_argument("--master", default="local[*]", help="Spark master URL (default: local[*])")
+    spark.add_argument("--master", help="Spark master URL (default: spark-submit's, else local[*])")
     spark.add_argument("--partitions", type=int, help="repartition the notes into N tasks before checking")
     spark.add_argument("--glob", default="*.txt", help="file pattern inside folders (default: *.txt)")
     spark.add_argument("--id-column", default="note_id", help="CSV/Parquet column holding the note id")

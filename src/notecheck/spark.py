@@ -182,14 +182,19 @@ def _by_metadata(checked: DataFrame) -> dict[str, dict[str, dict[str, int]]]:
     return {k: {v: result[k][v] for v in sorted(result[k])} for k in sorted(result)}
 
 
-def local_session(master: str = "local[*]", shuffle_partitions: int | None = None,
+def spark_session(master: str | None = None, shuffle_partitions: int | None = None,
                   progress: bool = False) -> SparkSession:
-    """A SparkSession for this machine or a cluster. On a local master the UI is off, everything binds to
-    127.0.0.1 and the Python workers run this interpreter (so they see the same notecheck install)."""
-    builder = SparkSession.builder.master(master).appName("notecheck")
-    builder = builder.config("spark.ui.showConsoleProgress", str(progress).lower())
-    if master.startswith("local"):
+    """The SparkSession for a run. Under spark-submit (or in a notebook's running session) its master and
+    settings are kept; otherwise ``master`` (default ``local[*]``). On a local master the UI is off, everything
+    binds to 127.0.0.1 and the Python workers run this interpreter (so they see the same notecheck install)."""
+    if master is None and "PYSPARK_GATEWAY_PORT" not in os.environ:  # not launched by spark-submit
+        master = "local[*]"
+    builder = SparkSession.builder.appName("notecheck").config("spark.ui.showConsoleProgress", str(progress).lower())
+    if master:
+        builder = builder.master(master)
+    if master and master.startswith("local"):
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # PySpark reads the workers' Python only here
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         builder = (builder.config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
                    .config("spark.driver.bindAddress", "127.0.0.1"))
     if shuffle_partitions:

@@ -97,7 +97,7 @@ def read_notes(spark: SparkSession, paths: list[str], staging: Path, id_column: 
     return reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
 
 
-def spark_audit(paths: list[str], out_dir: str, master: str = "local[*]", partitions: int | None = None,
+def spark_audit(paths: list[str], out_dir: str, master: str | None = None, partitions: int | None = None,
                 id_column: str = "note_id", text_column: str = "text", glob: str = "*.txt",
                 max_bytes: int = DEFAULT_MAX_BYTES, patterns: str | None = None, profile: str = "0201T",
                 fail_on: str = "incomplete", quiet: bool = False, err: TextIO = sys.stderr) -> int:
@@ -105,7 +105,7 @@ def spark_audit(paths: list[str], out_dir: str, master: str = "local[*]", partit
     folder = Path(out_dir)
     staging = folder / "_staging"
     staging.mkdir(parents=True, exist_ok=True)
-    spark = engine.local_session(master, progress=not quiet)
+    spark = engine.spark_session(master, progress=not quiet)
     try:
         notes = read_notes(spark, paths, staging, id_column, text_column, glob, max_bytes)
         cores = spark.sparkContext.defaultParallelism
