@@ -139,7 +139,8 @@ def summarize(results: DataFrame) -> Summary:
     """The audit's Summary from a ``check_notes`` result, by Spark aggregations (only counts reach the driver).
 
     Passthrough columns play the audit's metadata: only checked rows count, a null is an absent field, and a
-    field with more than MAX_METADATA_VALUES distinct values is left out."""
+    field with more than MAX_METADATA_VALUES distinct values is left out. Give it a written (or cached) result:
+    each aggregation is a Spark job, and over a bare ``check_notes`` frame each would check the notes again."""
     totals = results.agg(
         F.count(F.lit(1)).alias("inputs"),
         F.count(F.when(F.col("suggested_code").isNotNull(), 1)).alias("coded"),
