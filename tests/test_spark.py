@@ -210,3 +210,29 @@ def test_cli_usage_errors_are_one_line(tmp_path: Path) -> None:
                            "--master", "local[1]", "--text-column", "body"], capture_output=True, timeout=300)
     assert proc.returncode == 2
     assert f"notecheck: error: {table}: no column 'note_id' in the header (columns: a, b)" in proc.stderr.decode()
+
+
+def test_cli_reads_parquet_with_named_columns(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    text = (CORPUS / "a001.txt").read_text(encoding="utf-8")
+    source = tmp_path / "notes.parquet"
+    pq.write_table(pa.table({"doc": [1, 2], "body": [text, None], "site": ["north", "south"]}), source)
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "notecheck.cli", "spark", str(source), "-o", str(out), "--master",
+                           "local[1]", "--id-column", "doc", "--text-column", "body", "--fail-on", "never",
+                           "--quiet"], capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()[-3000:]
+    got = {r["note_id"]: r for r in pq.read_table(out / "results.parquet").to_pylist()}
+    assert got["1"]["outcome"] == "complete" and got["1"]["site"] == "north"
+    assert got["2"]["outcome"] == "error" and got["2"]["error"] == "no 'text' string in this row"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["outcomes"] == {"complete": 1, "incomplete": 0, "error": 1}
+    assert summary["by_metadata"] == {"site": {"north": {"complete": 1}}}
+    assert not (out / "_staging").exists()
+
+
+def test_core_import_does_not_load_spark() -> None:
+    probe = "import sys, notecheck, notecheck.cli, notecheck.audit; print('pyspark' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.strip() == "False"
