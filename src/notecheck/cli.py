@@ -81,6 +81,15 @@ def main(argv: list[str] | None = None) -> int:
         from .checker import Checker
 
         checker = Checker(args.patterns, profile=args.profile)
+        if args.command == "spark":
+            try:
+                from .commands.spark import spark_audit
+            except ImportError as exc:
+                raise NotecheckError(f"the spark command needs PySpark: pip install 'notecheck[spark]' ({exc})")
+            return spark_audit(args.inputs, args.out, master=args.master, partitions=args.partitions,
+                               id_column=args.id_column, text_column=args.text_column, glob=args.glob,
+                               max_bytes=args.max_bytes, patterns=args.patterns, profile=args.profile,
+                               fail_on=args.fail_on, quiet=args.quiet)
         if args.command == "check":
             from .commands.check import check
 
@@ -103,15 +112,6 @@ def main(argv: list[str] | None = None) -> int:
             return audit(args.inputs, args.out, options, glob=args.glob, id_column=args.id_column,
                          text_column=args.text_column, max_bytes=args.max_bytes, fail_on=args.fail_on,
                          quiet=args.quiet)
-        if args.command == "spark":
-            try:
-                from .commands.spark import spark_audit
-            except ImportError as exc:
-                raise NotecheckError(f"the spark command needs PySpark: pip install 'notecheck[spark]' ({exc})")
-            return spark_audit(args.inputs, args.out, master=args.master, partitions=args.partitions,
-                               id_column=args.id_column, text_column=args.text_column, glob=args.glob,
-                               max_bytes=args.max_bytes, patterns=args.patterns, profile=args.profile,
-                               fail_on=args.fail_on, quiet=args.quiet)
         if args.command == "negatives":
             from .commands.negatives import negatives
 

@@ -90,12 +90,6 @@ def _from_bytes(note_id: str, source: str, data: bytes, max_bytes: int,
     return Item(note_id, source, Note(note_id, text, source, flags, metadata or {}))
 
 
-def item_from_bytes(note_id: str, source: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES,
-                    metadata: dict[str, str] | None = None) -> Item:
-    """The batch item for note bytes another engine has already read (the Spark integration): same checks."""
-    return _from_bytes(note_id, source, data, max_bytes, metadata)
-
-
 def iter_directory(folder: Path, glob: str, max_bytes: int) -> Iterator[Item]:
     """Every file matching ``glob`` below ``folder``, recursively, in sorted path order."""
     for path in sorted(p for p in folder.rglob(glob) if not p.is_dir()):
@@ -252,3 +246,9 @@ def iter_inputs(paths: list[str], glob: str = "*.txt", id_column: str = "note_id
                 yield _error(path.stem, raw, exc.problem)
             else:
                 yield Item(note.note_id, raw, note)
+
+
+def item_from_bytes(note_id: str, source: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES,
+                    metadata: dict[str, str] | None = None) -> Item:
+    """The batch item for note bytes another engine has already read (the Spark integration): same checks."""
+    return _from_bytes(note_id, source, data, max_bytes, metadata)
