@@ -91,8 +91,28 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1, help="worker processes, each with its own pipeline")
     serve.add_argument("--max-bytes", type=int, default=1_000_000, help="request body limit (default: 1 MB)")
 
+    spark = commands.add_parser("spark", help="audit on Apache Spark: write results.parquet and summary.json")
+    spark.add_argument("inputs", nargs="+", metavar="INPUT", help="Parquet, .jsonl, .csv, or folders of .txt notes")
+    spark.add_argument("-o", "--out", default="spark-out", help="output folder (default: spark-out)")
+    spark.add_argument("--master", help="Spark master URL (default: spark-submit's, else local[*])")
+    spark.add_argument("--partitions", type=int, help="repartition the notes into N tasks before checking")
+    spark.add_argument("--glob", default="*.txt", help="file pattern inside folders (default: *.txt)")
+    spark.add_argument("--id-column", default="note_id", help="CSV/Parquet column holding the note id")
+    spark.add_argument("--text-column", default="text", help="CSV/Parquet column holding the note text")
+    spark.add_argument("--max-bytes", type=int, default=1_000_000, help="notes larger than this are error rows")
+    spark.add_argument("--fail-on", choices=["errors", "incomplete", "never"], default="incomplete",
+                       help="what makes the exit code 1 (default: incomplete notes or error rows)")
+    spark.add_argument("--quiet", action="store_true", help="no progress or closing line on stderr")
+    spark.add_argument("--group-by", default="", metavar="FIELD,...",
+                       help="break the summary down by these input columns (none by default)")
+
     commands.add_parser("schema", help="print the JSON Schema of the report contract")
     return parser
+
+
+def _fields(value: str) -> tuple[str, ...]:
+    """'provider, department' -> ('provider', 'department')."""
+    return tuple(field.strip() for field in value.split(",") if field.strip())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,6 +126,15 @@ def main(argv: list[str] | None = None) -> int:
         from .checker import Checker
 
         checker = Checker(args.patterns, profile=args.profile, max_bytes=getattr(args, "max_bytes", None))
+        if args.command == "spark":
+            try:
+                from .commands.spark import spark_audit
+            except ImportError as exc:
+                raise NotecheckError(f"the spark command needs PySpark: pip install 'notecheck[spark]' ({exc})")
+            return spark_audit(args.inputs, args.out, master=args.master, partitions=args.partitions,
+                               id_column=args.id_column, text_column=args.text_column, glob=args.glob,
+                               max_bytes=args.max_bytes, patterns=args.patterns, profile=args.profile,
+                               fail_on=args.fail_on, quiet=args.quiet, group_by=_fields(args.group_by))
         if args.command == "check":
             from .commands.check import check
 
@@ -129,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
 
             options = AuditOptions(patterns=args.patterns, profile=args.profile, resume=args.resume,
                                    workers=bounded_workers(args.workers), note_timeout=args.note_timeout)
-            group_by = tuple(field.strip() for field in args.group_by.split(",") if field.strip())
+            group_by = _fields(args.group_by)
             return audit(args.inputs, args.out, options, glob=args.glob, id_column=args.id_column,
                          text_column=args.text_column, max_bytes=args.max_bytes, fail_on=args.fail_on,
                          quiet=args.quiet, group_by=group_by, fmt=args.input_format)

@@ -503,3 +503,9 @@ def flag_duplicate_ids(items: Iterator[Item]) -> Iterator[Item]:
             item = replace(item, note=replace(item.note, flags=(*item.note.flags, DUPLICATE_ID)))
         seen.add(key)
         yield item
+
+
+def item_from_bytes(note_id: str, source: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES,
+                    metadata: dict[str, str] | None = None) -> Item:
+    """The batch item for note bytes another engine has already read (the Spark integration): same checks."""
+    return _from_bytes(note_id, source, data, max_bytes, metadata)

@@ -10,6 +10,7 @@ from typing import TextIO
 
 from ..audit import RESULTS, AuditOptions, Progress, iter_rows, run, summarize, summary_json
 from ..html_report import RunContext, iter_html
+from ..models import Summary
 from ..readers import InputStats, iter_inputs, note_files
 from ..rules import load_patterns
 from ..runfolder import (atomic_file, check_resumable, clear_derived, locked, manifest, write_atomic,
@@ -76,6 +77,11 @@ def audit(paths: list[str], out_dir: str, options: AuditOptions, glob: str = "*.
         left_out = f"; the glob left out {summary.left_out_by_glob} files" if summary.left_out_by_glob else ""
         print(f"notecheck: {summary.inputs} notes ({counts}){left_out}; wrote {folder}/results.jsonl, results.csv, "
               "summary.json, report.html", file=err)
+    return exit_code(summary, fail_on)
+
+
+def exit_code(summary: Summary, fail_on: str) -> int:
+    """1 when the batch fails per ``fail_on`` (error rows; or error rows and incomplete notes), else 0."""
     errors, incomplete = summary.outcomes["error"], summary.outcomes["incomplete"]
     if fail_on == "errors":
         return 1 if errors else 0
