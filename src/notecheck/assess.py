@@ -429,7 +429,8 @@ def _assess(scan: NoteScan, rules: Assessor) -> Assessment:
             sides = needle_sides
         elif element_id == "cement_injection":
             sides = cement_sides
-        rest = [i for i in items if i not in pool]
+        pooled = {id(i) for i in pool}
+        rest = [i for i in items if id(i) not in pooled]
         statuses[element_id] = ElementResult(
             status=status,
             requirement=requirements[element_id],

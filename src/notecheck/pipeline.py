@@ -32,6 +32,7 @@ _JOINERS = frozenset(
      "was", "were", "is", "are", "by", "via", "then", "each", "both", "using", "over", "after", "before", "per"}
 )
 _WRAP_WIDTH = 45
+MAX_SENTENCE_TOKENS = 400  # no real sentence is longer; a pasted wall of text is cut into pieces this size
 _ANSWER = re.compile(r"(?i)(?:yes|no|none|nil|n/?a|not performed|not done|not indicated|declined)[ \t.]*(?:\n|$)")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9 /&()'-]{0,40}:")
@@ -61,16 +62,22 @@ def _sentence_starts(doc: Doc) -> None:
     punctuation, before inline capitalised headers and before tabbed items.
 
     spaCy's sentencizer ignores newlines (so a header line joins the sentence before it) and PyRuSH costs
-    ~50 ms a note; this rule set gives procedure-note boundaries in about a millisecond. Only starts are
-    marked: every assignment to ``is_sent_start`` re-checks the Doc's annotations, and unmarked tokens
-    already continue the sentence before them.
+    ~50 ms a note; this rule set gives procedure-note boundaries in about a millisecond. The boundaries are
+    set, in one array: each assignment to ``is_sent_start`` re-checks the Doc's annotations, which made long notes
+    quadratic. A sentence is cut after MAX_SENTENCE_TOKENS tokens, so a note without punctuation or line breaks
+    still gives ConText bounded sentences.
     """
+    import numpy
+    from spacy.attrs import SENT_START
+
     text = doc.user_data[TEXT] = doc.text  # Doc.text is rebuilt from every token on each access: keep it once
     prev = None
+    last_start = 0
+    starts = [-1] * len(doc)  # SENT_START per token: 1 starts a sentence, -1 continues one
     for token in doc:
         if token.is_space:
             if prev is None:
-                token.is_sent_start = True
+                starts[token.i] = 1
             continue
         if prev is None:
             start = True
@@ -93,11 +100,14 @@ def _sentence_starts(doc: Doc) -> None:
                 start = True  # an inline header run into the line: ',PROCEDURE:,' or '; Technique: ...'
             elif "\t" in gap and (token.text[:1].isupper() or _BULLET.match(token.text)):
                 start = True
-        if start and (prev is not None or token.i == 0 or not doc[0].is_sent_start):
-            token.is_sent_start = True
+        if token.i - last_start >= MAX_SENTENCE_TOKENS:
+            start = True
+        if start and (prev is not None or token.i == 0 or starts[0] != 1):
+            starts[token.i] = 1
+            last_start = token.i
         prev = token
-    if len(doc) > 1 and doc[-1].is_sent_start is None:
-        doc[-1].is_sent_start = False  # spaCy reads boundaries as set only when a token after the first is marked
+    if starts:
+        doc.from_array([SENT_START], numpy.array(starts, dtype="int64").astype("uint64").reshape(-1, 1))
 
 
 def _wrapped(text: str, prev: Any, token: Any) -> bool:
@@ -193,6 +203,88 @@ def _one_pass_class(base: type) -> type:
     return OnePassRegexMatcher
 
 
+def _bounded_context(component: Any) -> None:
+    """Make a ConText component compare each modifier only with the modifiers and targets near it.
+
+    medspaCy's ConTextGraph compares every modifier with every other modifier and every target in the Doc:
+    quadratic in note size (a 200 KB note spent 15 s in 6.4 million comparisons). Scopes lie within a sentence or
+    a short window, so the instance is switched to a subclass that indexes scopes by position and makes the same
+    calls, in the same order, for the pairs whose scopes overlap; every other pair was a no-op (scopes only
+    shrink, and both checks need an overlap). Nothing global is patched.
+    """
+    if not getattr(type(component), "_bounded", False):
+        component.__class__ = _bounded_class(type(component))
+
+
+def _bounded_class(base: type) -> type:
+    from medspacy.context.context_graph import ConTextGraph
+    from medspacy.context.context_modifier import ConTextModifier
+
+    class BoundedContext(base):  # type: ignore[misc, valid-type]
+        _bounded = True
+
+        def __call__(self, doc: Doc, targets: str | None = None) -> Doc:
+            if targets or self.input_span_type != "group" or self.prune_on_target_overlap:
+                return super().__call__(doc, targets)
+            graph = ConTextGraph(prune_on_modifier_overlap=False)
+            graph.targets = doc.spans[self.span_group_name]
+            matcher = self._ConText__matcher
+            graph.modifiers = [ConTextModifier(matcher.rule_map[self.nlp.vocab[match_id].text], start, end, doc,
+                                               max_scope=self.max_scope)
+                               for match_id, start, end in matcher(doc)]
+            _update_scopes(graph.modifiers)
+            graph.edges = _apply_modifiers(graph.modifiers, graph.targets)
+            for target, modifier in graph.edges:
+                target._.modifiers += (modifier,)
+            if self.context_attributes_mapping:
+                self.set_context_attributes(graph.edges)
+            doc._.context_graph = graph
+            return doc
+
+    return BoundedContext
+
+
+class _ScopeIndex:
+    """Modifiers' scopes sorted by start, for the ones that overlap a span."""
+
+    def __init__(self, scopes: list[tuple[int, int]]) -> None:
+        self.scopes = scopes
+        self.order = sorted(range(len(scopes)), key=lambda i: scopes[i][0])
+        self.starts = [scopes[i][0] for i in self.order]
+        self.longest = max((end - start for start, end in scopes), default=0)
+
+    def overlapping(self, start: int, end: int) -> list[int]:
+        """Indexes, ascending, of the scopes that share a token with start..end."""
+        low = bisect_left(self.starts, start - self.longest)
+        high = bisect_left(self.starts, max(end, start + 1))
+        return sorted(i for i in self.order[low:high] if self.scopes[i][1] > start)
+
+
+def _update_scopes(modifiers: list[Any]) -> None:
+    """ConTextGraph.update_scopes for the pairs whose scopes overlap, in its order (i ascending, then j)."""
+    index = _ScopeIndex([m.scope_span for m in modifiers])
+    for i, modifier in enumerate(modifiers):
+        start, end = index.scopes[i]
+        for j in index.overlapping(start, end):
+            if j > i:
+                modifier.limit_scope(modifiers[j])
+                modifiers[j].limit_scope(modifier)
+
+
+def _apply_modifiers(modifiers: list[Any], targets: Any) -> list[tuple[Any, Any]]:
+    """ConTextGraph.apply_modifiers (without pruning) for the modifiers whose scope overlaps each target."""
+    index = _ScopeIndex([m.scope_span for m in modifiers])
+    for target in targets:
+        for i in index.overlapping(target.start, target.end):
+            if modifiers[i].modifies(target):
+                modifiers[i].modify(target)
+    edges = []
+    for modifier in modifiers:
+        modifier.reduce_targets()
+        edges += [(target, modifier) for target in modifier._targets]
+    return edges
+
+
 def _section_pattern(titles: list[str]) -> str:
     """A header: a title at the start of a line followed by ':' or '-', the title in capitals anywhere followed
     by ':' (dictated notes run headers into one line), a title after '; ' (one-line notes), or a capitalised
@@ -271,6 +363,7 @@ def build_pipeline(patterns: PatternSet) -> Language:
         for (category, direction, max_scope, excluded), regexes in by_behaviour.items()
     ])
     _one_pass_regex(context)
+    _bounded_context(context)
     return nlp
 
 

@@ -6,7 +6,10 @@ between worker processes and can be built by hand in tests.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -67,9 +70,13 @@ class NoteScan:
         """Offsets in the note as written, for evidence a coder can find."""
         return self.normalized.to_original(start, end) if self.normalized else (start, end)
 
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        return [0, *(match.end() for match in re.finditer("\n", self.original))]
+
     def line_of(self, offset: int) -> int:
         """1-based line number of an offset in the note as written, for quoting evidence where it stands."""
-        return self.original.count("\n", 0, offset) + 1
+        return bisect_right(self._line_starts, offset)
 
     def with_source(self, normalized: Normalized) -> NoteScan:
         return replace(self, normalized=normalized) if normalized.passes else self
