@@ -31,7 +31,7 @@ from .scan import Mention, NoteScan, Sentence
 _LEVEL = re.compile(r"[LTC](?:1[0-2]|[1-9])(?: ?(?:-|through|to) ?[LTS]?(?:1[0-2]|[1-9]))?", re.IGNORECASE)
 _CLAUSE = re.compile(r";|\b(?:but|whereas|however|although|while)\b", re.IGNORECASE)
 CUE_WINDOW = 150  # characters either side of a mention in which its act must be stated
-_DENIED = re.compile(r"[^\w]*(?:no|none|nil|not|n/?a|declined|deferred|omitted)\b", re.IGNORECASE)
+_DENIED = re.compile(r"[^\w]*(?:no|none|nil|not|n/?a|n|declined|deferred|omitted)\b", re.IGNORECASE)
 _BACK_REFERENCE = re.compile(r"\s*(?:it|this|these|they|the (?:cement|mixture|pmma|material|filler)|then)\b",
                              re.IGNORECASE)
 

@@ -88,6 +88,10 @@ class Normalized:
         return start, end
 
 
+# 'needle_1=side=L;gauge=11' and 'Balloon=N.': a key=value dump, one field per line, as 'needle 1: side: L'
+_KEY_VALUE = re.compile(r"(?P<sep>[ \t]*[;|][ \t]*)?(?<!\w)(?P<key>[A-Za-z][A-Za-z0-9_]{0,30})=(?=[^\s=])")
+_SNAKE = re.compile(r"(?<=[A-Za-z0-9])_(?=[A-Za-z0-9])")  # 'FLUORO_BIPLANE', 'S1_ala' in an export's values
+KEY_VALUE_MIN = 3  # fewer pairs in a note are prose ('INR=1.1'), not an export
 _RTF_GROUP = re.compile(r"\{\\(?:\*\\)?(?:fonttbl|colortbl|stylesheet|info|generator|listtable|listoverridetable)"
                         r"(?:[^{}]|\{[^{}]*\})*\}")
 _RTF = re.compile(r"\\'([0-9a-fA-F]{2})|\\(par|line|tab|cell|row)\b ?|\\[a-zA-Z]+-?\d* ?|\\[{}\\]|[{}]")
@@ -111,6 +115,10 @@ def _rtf(match: re.Match[str]) -> str:
     if token[:1] != "\\":
         return ""  # a group brace
     return token[1] if token[1:2] in "{}\\" else " "  # a control word still parts the words around it
+
+
+def _key_value(match: re.Match[str]) -> str:
+    return ("\n" if match.group("sep") else "") + match.group("key") + ": "
 
 
 def _html(match: re.Match[str]) -> str:
@@ -152,6 +160,9 @@ class Normalizer:
                 run(name, regex, lambda m, to=to: m.expand(to))
         for regex, to, name in self.always:
             run(name, regex, lambda m, to=to: m.expand(to))
+        if len(_KEY_VALUE.findall(text, 0, 20_000)) >= KEY_VALUE_MIN:
+            run("key=value", _KEY_VALUE, _key_value)
+            run("key=value", _SNAKE, lambda m: " ")
         if "..." in text or "…" in text or "___" in text:
             run("dotted leader", _LEADER, lambda m: ": ", "gap")
         if "\t" in text or "   " in text:

@@ -35,9 +35,10 @@ _WRAP_WIDTH = 45
 MAX_SENTENCE_TOKENS = 400  # no real sentence is longer; a pasted wall of text is cut into pieces this size
 _ANSWER = re.compile(r"(?i)(?:yes|no|none|nil|n/?a|not performed|not done|not indicated|declined)[ \t.]*(?:\n|$)")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_ITEM_LINE = re.compile(r"[ \t]*(?:\d{1,2}:\d{2}\b|[-*•]\s|\d{1,2}[.)]\s)")
 _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9 /&()'-]{0,40}:")
-# a line that opens with a bullet, a box or a clock time ('10:19 Cement L injected') is a new item, not a wrap
-_BULLET = re.compile(r"^(?:[-*•·▪◦‣]|\d{1,2}[.)]|[a-z][.)]|\[|\(|☐|☒|☑|□|\d{1,2}:\d{2}(?::\d{2})?)$")
+_BULLET = re.compile(r"^(?:[-*•·▪◦‣]|\d{1,2}[.)]|[a-z][.)]|\[|\(|☐|☒|☑|□)$")
+_CLOCK = re.compile(r"\d{1,2}:\d{2}\b")  # the tokenizer splits '10:19' into three tokens: read the text
 
 
 def _import_medspacy() -> Any:
@@ -88,7 +89,7 @@ def _sentence_starts(doc: Doc) -> None:
             if newlines >= 2:
                 start = True
             elif newlines == 1:  # a header's value on the next line (a form field) stays with its header
-                start = not (prev.text.endswith(":") or not _BULLET.match(token.text) and _wrapped(text, prev, token))
+                start = not (prev.text.endswith(":") or not _item(text, token) and _wrapped(text, prev, token))
             elif prev.text[-1:] in ".!?" and (token.text[:1].isupper() or token.text[:1].isdigit()):
                 # 'L. PMMA 3 mL' ends a sentence at an abbreviation's own period; 'Dr. Smith' does not
                 before = prev.lower_[:-1] if len(prev.text) > 1 else (doc[prev.i - 1].lower_ if prev.i > 0 else "")
@@ -98,7 +99,7 @@ def _sentence_starts(doc: Doc) -> None:
                 t.text == ":" for t in doc[token.i + 1 : token.i + 5]
             ):
                 start = True  # an inline header run into the line: ',PROCEDURE:,' or '; Technique: ...'
-            elif "\t" in gap and (token.text[:1].isupper() or _BULLET.match(token.text)):
+            elif "\t" in gap and (token.text[:1].isupper() or _item(text, token)):
                 start = True
         if token.i - last_start >= MAX_SENTENCE_TOKENS:
             start = True
@@ -127,8 +128,13 @@ def _wrapped(text: str, prev: Any, token: Any) -> bool:
     line_end = text.find("\n", token.idx)
     next_line = text[token.idx : line_end if line_end >= 0 else len(text)]
     return prev.idx + len(prev.text) - line_start >= _WRAP_WIDTH and not (
-        _BULLET.match(token.text) or _FIELD.match(next_line)
+        _item(text, token) or _FIELD.match(next_line)
     )
+
+
+def _item(text: str, token: Any) -> bool:
+    """A line that opens with a bullet, a box or a clock time ('10:19 Cement L injected') is a new item."""
+    return bool(_BULLET.match(token.text) or _CLOCK.match(text, token.idx))
 
 
 def _short_label(text: str, prev: Any) -> bool:
@@ -400,11 +406,15 @@ class Scanner:
     @staticmethod
     def _inline_field_end(text: str, body: int, token_starts: list[int]) -> int:
         """A context field written on its header's line ('Indication: bilateral fractures') ends with its
-        paragraph, so a form's next block is not taken for indication; a header alone on its line keeps its
-        section up to the next header. Returns a token index (len(doc) when it does not end early)."""
+        paragraph, so a form's next block is not taken for indication, and with its own line where the next line
+        is an item of its own (a clock time, a bullet: 'Time out: 10:02 ...' then '10:10 needle inserted'); a
+        header alone on its line keeps its section up to the next header. Returns a token index (len(doc) when it
+        does not end early)."""
         line_end = text.find("\n", body)
         if line_end < 0 or not text[body:line_end].strip():
             return len(token_starts)
+        if _ITEM_LINE.match(text, line_end + 1):
+            return bisect_left(token_starts, line_end + 1)
         blank = _BLANK_LINE.search(text, line_end)
         return bisect_left(token_starts, blank.end()) if blank else len(token_starts)
 
