@@ -195,6 +195,9 @@ class _Walker:
         if mention.layer == "site":
             return self.kind(mention)
         if strong:
+            named = {s.category for s in strong}
+            if "other_procedure" in named and "sacral_procedure" not in named:
+                return "other_site"  # 'cement augmentation of the S1 pedicle screws': the procedure named decides
             nearest = min(strong, key=lambda s: (_distance(s, mention), self.kind(s) == "sacral"))
             return self.kind(nearest)
         if sites:  # landmarks only: the sacrum only where a sentence before has already put us there
