@@ -8,7 +8,6 @@ so a 'documented' read as 'below_threshold' is both a false positive and a false
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -118,7 +117,3 @@ def render_indication_eval_text(result: IndicationEval) -> str:
         lines.append(f"- {d.note_id}: {d.field} expected {d.expected}, got {d.got}{tags}")
         lines += [f"    {line}" for line in d.evidence]
     return "\n".join(lines) + "\n"
-
-
-def render_indication_eval_json(result: IndicationEval) -> str:
-    return json.dumps(result.model_dump(), indent=2) + "\n"

@@ -25,6 +25,7 @@ CRITERION_IDS: tuple[str, ...] = (
     "contraindications_addressed",
     "osteoporosis_follow_up",
 )
+CRITERION_STATUSES: tuple[str, ...] = ("documented", "below_threshold", "missing")
 DEFAULT_INDICATIONS = "lcd-vertebral-augmentation"
 CueName = Literal["negated", "hypothetical", "future", "historical"]
 
@@ -74,6 +75,9 @@ class Criterion(_Strict):
     discount: list[CueName] = Field(default_factory=list, description="Cues that stop a mention counting.")
     exclude: Regex | None = Field(default=None, description="A sentence matching this is not about the criterion.")
     sections_skipped: list[str] = Field(default_factory=list, description="Section categories never read.")
+    section_requires: dict[str, Regex] = Field(default_factory=dict, description="Section -> words a sentence "
+                                                                           "there must hold to be read (an "
+                                                                           "assessment's 'failed' in a plan).")
     requires_window: int = Field(default=0, description="Earlier sentences of the same section that may satisfy "
                                                         "'requires' ('The MRI was reviewed. The left ala shows "
                                                         "an acute fracture line.').")

@@ -180,6 +180,9 @@ class IndicationReader:
             text = sentence.text
             if exclude and exclude.search(text):
                 continue
+            needed = criterion.section_requires.get(sentence.section or "")
+            if needed and not re.search(needed, text, re.IGNORECASE):
+                continue
             earlier = [s.text for s in sentences[max(0, index - criterion.requires_window):index]
                        if s.section == sentence.section]
             if not all(p.search(text) or any(p.search(e) for e in earlier) for p in requires):

@@ -100,7 +100,8 @@ class CriterionResult(_Model):
                                                 "set's threshold); or missing.")
     value: int | float | str | None = Field(default=None, description="The value that decided the status: a number "
                                                                 "(pain score, weeks, score) or a category.")
-    threshold: float | None = Field(default=None, description="The set's threshold the value was compared with.")
+    threshold: int | float | None = Field(default=None, description="The set's threshold the value was compared "
+                                                                    "with.")
     detail: str | None = Field(default=None, description="What else the note states: modality and date, care "
                                                          "tried, a range as written.")
     evidence: list[CriterionEvidence] = Field(default_factory=list, description="Counted statements first.")
@@ -179,6 +180,9 @@ class Summary(_Model):
     prescreened: int = Field(description="Notes with no sacral vocabulary, answered without the full pipeline.")
     flagged: int = Field(description="Notes checked after an input repair (see row flags).")
     left_out_by_glob: int = Field(default=0, description="Files in input folders that the --glob left out.")
+    indications: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description="Indications checklist (coverage aid, not a coding rule): criterion -> "
+                                          "status -> count, over the notes that document a sacral procedure.")
 
 
 class Indicator(_Model):
