@@ -27,7 +27,6 @@ CRITERION_IDS: tuple[str, ...] = (
 )
 CRITERION_STATUSES: tuple[str, ...] = ("documented", "below_threshold", "missing")
 DEFAULT_INDICATIONS = "lcd-vertebral-augmentation"
-CueName = Literal["negated", "hypothetical", "future", "historical"]
 
 
 class Source(_Strict):
@@ -46,6 +45,8 @@ class Threshold(_Strict):
 class Cue(_Strict):
     pattern: Regex
     comment: str = Field(min_length=3)
+    reason: str | None = Field(default=None, description="Why a mention it discounts did not count, in plain "
+                                                         "words.")
 
 
 class ValueRule(_Strict):
@@ -72,7 +73,9 @@ class Criterion(_Strict):
     terms: list[Regex] = Field(min_length=1)
     requires: list[Regex] = Field(default_factory=list, description="Each must also match the sentence.")
     value: ValueRule | None = None
-    discount: list[CueName] = Field(default_factory=list, description="Cues that stop a mention counting.")
+    discount: list[str] = Field(default_factory=list, description="Cues (names under 'cues') that stop a mention "
+                                                                  "counting; 'historical' is looked for in the "
+                                                                  "mention's clause, the others before it.")
     exclude: Regex | None = Field(default=None, description="A sentence matching this is not about the criterion.")
     sections_skipped: list[str] = Field(default_factory=list, description="Section categories never read.")
     section_requires: dict[str, Regex] = Field(default_factory=dict, description="Section -> words a sentence "
@@ -110,6 +113,9 @@ class CriteriaSet(_Strict):
             if needed not in self.cues:
                 out.append(f"{label}: cues: {needed!r} is missing")
         for criterion in self.criteria:
+            for name in criterion.discount:
+                if name not in self.cues:
+                    out.append(f"{label}: criterion {criterion.id!r} discount: {name!r} is not under 'cues'")
             for name in criterion.value.threshold if criterion.value else []:
                 if name not in self.thresholds:
                     out.append(f"{label}: criterion {criterion.id!r} value.threshold: {name!r} is not under "

@@ -100,9 +100,9 @@ class IndicationReader:
                 after = _CLAUSE_END.search(sentence, end)
                 clause = sentence[clause_start: after.start() if after else len(sentence)]
                 if self._cues[cue].search(clause):
-                    return "from another visit or after the procedure"
+                    return self.criteria.cues[cue].reason or cue
             elif self._cues[cue].search(before):
-                return {"negated": "negated", "hypothetical": "hypothetical", "future": "planned, not done"}[cue]
+                return self.criteria.cues[cue].reason or cue
         return None
 
     def _evidence(self, scan: NoteScan, sentence: _Sentence, start: int, end: int, counted: str,
