@@ -60,8 +60,8 @@ def test_every_drafted_query_is_compliant(checker) -> None:
         text = path.read_text(encoding="utf-8")
         report = checker.check_text(text, note_id=path.stem)
         queries = draft_queries(report, checker.patterns)
-        if report.complete:
-            assert queries == [], path.stem
+        if report.complete:  # the indications checklist may still ask; it is a coverage aid, not the code
+            assert [q for q in queries if not q.gap.startswith("indication_")] == [], path.stem
         for query in queries:
             drafted += 1
             assert lint(query, text) == [], (path.stem, query.gap)
