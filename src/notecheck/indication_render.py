@@ -36,6 +36,9 @@ def best_evidence(result: CriterionResult) -> str:
     return ""
 
 
+NOT_READ = "not read: the note was pre-screened (no sacral procedure vocabulary), every criterion missing"
+
+
 def heading(block: Indications) -> str:
     return f"Indications checklist ({NOTICE}; set {block.criteria_set}, {block.setting} thresholds)"
 
@@ -43,6 +46,8 @@ def heading(block: Indications) -> str:
 def render_indications_text(block: Indications, snippet_width: int = 60) -> list[str]:
     """Lines for `notecheck check` under the element table."""
     lines = [f"  {heading(block)}:"]
+    if not block.read:
+        return lines + [f"    {NOT_READ}"]
     width = max(len(r.label) for r in block.criteria.values())
     for criterion, result in block.criteria.items():
         evidence = best_evidence(result)
@@ -57,8 +62,10 @@ def render_indications_text(block: Indications, snippet_width: int = 60) -> list
 def render_indications_markdown(block: Indications, escape_md: Callable[[str], str]) -> list[str]:
     """A worksheet section; ``escape_md`` makes note text inert in Markdown (writers.markdown_text)."""
     lines = [f"## {heading(block)}", "",
-             f"_{escape_md(block.notice)}_", "",
-             "| Criterion | Status | Value | Evidence |", "|---|---|---|---|"]
+             f"_{escape_md(block.notice)}_", ""]
+    if not block.read:
+        return lines + [NOT_READ]
+    lines += ["| Criterion | Status | Value | Evidence |", "|---|---|---|---|"]
     for criterion, result in block.criteria.items():
         lines.append(f"| {result.label} | {STATUS_WORDS[result.status]} | {escape_md(value_words(criterion, result))} "
                      f"| {escape_md(best_evidence(result))} |")
@@ -68,6 +75,8 @@ def render_indications_markdown(block: Indications, escape_md: Callable[[str], s
 
 def render_indications_html(block: Indications) -> str:
     """A card's table of criteria, under its coverage-aid caption."""
+    if not block.read:
+        return f'<p class="more">{escape(heading(block))}: {NOT_READ}</p>'
     css = {"documented": "ok", "below_threshold": "np", "missing": "na"}
     rows = "".join(
         f"<tr><td>{escape(r.label)}</td><td class=\"s-{css[r.status]}\">{STATUS_WORDS[r.status]}"

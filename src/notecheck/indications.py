@@ -30,7 +30,6 @@ HINT_REASON = "named without a value"
 NO_DURATION = "no duration of this care stated beside it"
 MAX_EVIDENCE = 6
 _CLAUSE_END = re.compile(r"[,;.]|\b(?:but|and)\b", re.IGNORECASE)
-_FALLBACK_SENTENCE = re.compile(r"[^\n.;]+")
 
 
 @dataclass(frozen=True)
@@ -84,12 +83,9 @@ class IndicationReader:
         return None if count is None or per is None else count * per
 
     # -- sentences ------------------------------------------------------------------------------------------
-    def _sentences(self, scan: NoteScan) -> list[_Sentence]:
-        if scan.sentences:
-            return [_Sentence(s.start, s.end, scan.text[s.start:s.end], s.section) for s in scan.sentences]
-        # a pre-screened note skipped the pipeline: split it plainly, without sections
-        return [_Sentence(m.start(), m.end(), m.group(0), None) for m in _FALLBACK_SENTENCE.finditer(scan.text)
-                if m.group(0).strip()]
+    @staticmethod
+    def _sentences(scan: NoteScan) -> list[_Sentence]:
+        return [_Sentence(s.start, s.end, scan.text[s.start:s.end], s.section) for s in scan.sentences]
 
     def _discount(self, criterion: Criterion, sentence: str, start: int, end: int) -> str | None:
         """The first cue that stops a mention counting, in plain words; None when it counts."""
@@ -268,13 +264,16 @@ class IndicationReader:
         return f"range as written: {ranges[0]} (its lower end compared)" if ranges else None
 
     def __call__(self, scan: NoteScan) -> Indications:
+        """The checklist for one note. A pre-screened note (no sacral or no element vocabulary, so no sacral
+        procedure) is not read: reading every such note would triple the cost of a pre-screened audit."""
         sentences = self._sentences(scan)
-        inpatient = self._inpatient.search(scan.text) is not None
+        inpatient = not scan.prescreened and self._inpatient.search(scan.text) is not None
         return Indications(
             criteria_set=self.criteria.name,
             notice=self.criteria.notice,
             sources=[f"{s.id} ({s.effective}{'' if s.verified else '; ' + self.criteria.recorded})"
                      for s in self.criteria.sources],
             setting="inpatient" if inpatient else "outpatient",
+            read=not scan.prescreened,
             criteria={c.id: self._criterion(c, scan, sentences, inpatient) for c in self.criteria.criteria},
         )
