@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .errors import InputError
-from .evaluate import Disagreement, _ratio
+from .evaluate import Disagreement, _ratio, disagreement_lines, read_labels
 from .indication_rules import CRITERION_IDS
 from .models import CriterionStatus, Report
 
@@ -54,20 +54,7 @@ class IndicationEval(BaseModel):
 
 def read_indication_labels(path: str | Path) -> list[IndicationLabel]:
     """One label per line; a malformed line stops with the file, line number and problem."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read labels ({exc.strerror or exc})") from None
-    labels = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            labels.append(IndicationLabel.model_validate_json(line))
-        except ValidationError as exc:
-            problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            raise InputError(f"{path}:{number}", f"invalid indications label ({problem})") from None
-    return labels
+    return read_labels(path, IndicationLabel, "indications label")
 
 
 def _same_value(expected: int | float | str, got: int | float | str | None) -> bool:
@@ -111,9 +98,4 @@ def render_indication_eval_text(result: IndicationEval) -> str:
              f"{'criterion':<28} {'precision':>9} {'recall':>7} {'F1':>7} {'support':>8}"]
     for criterion, s in result.criteria.items():
         lines.append(f"{criterion:<28} {s.precision:>9.3f} {s.recall:>7.3f} {s.f1:>7.3f} {s.support:>8}")
-    lines += ["", f"{len(result.disagreements)} disagreements"]
-    for d in result.disagreements:
-        tags = f"  [{', '.join(d.tags)}]" if d.tags else ""
-        lines.append(f"- {d.note_id}: {d.field} expected {d.expected}, got {d.got}{tags}")
-        lines += [f"    {line}" for line in d.evidence]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + disagreement_lines(result.disagreements)) + "\n"
