@@ -60,8 +60,8 @@ def test_every_drafted_query_is_compliant(checker) -> None:
         text = path.read_text(encoding="utf-8")
         report = checker.check_text(text, note_id=path.stem)
         queries = draft_queries(report, checker.patterns)
-        if report.complete:
-            assert queries == [], path.stem
+        if report.complete:  # the indications checklist may still ask; it is a coverage aid, not the code
+            assert [q for q in queries if not q.gap.startswith("indication_")] == [], path.stem
         for query in queries:
             drafted += 1
             assert lint(query, text) == [], (path.stem, query.gap)
@@ -104,7 +104,8 @@ def test_query_cli_json() -> None:
                           capture_output=True, timeout=120)
     assert proc.returncode == 1
     first, second = (json.loads(line) for line in proc.stdout.decode().splitlines())
-    assert [q["gap"] for q in first["queries"]] == ["missing_imaging_guidance"] and second["queries"] == []
+    coding = [[q["gap"] for q in note["queries"] if not q["gap"].startswith("indication_")] for note in (first, second)]
+    assert coding == [["missing_imaging_guidance"], []]  # indication_* queries are the checklist's (issue 13)
 
 
 if __name__ == "__main__" and "--update" in sys.argv:

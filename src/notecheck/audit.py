@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .checker import Checker
+from .indication_rules import CRITERION_IDS, CRITERION_STATUSES, DEFAULT_INDICATIONS
 from .models import AuditRow, Outcome, Report, Summary
 from .readers import DEFAULT_MAX_BYTES, Item
 from .rules import ELEMENT_IDS
@@ -40,6 +41,7 @@ class AuditOptions:
     window: int = 256
     note_timeout: float = DEFAULT_NOTE_TIMEOUT
     max_bytes: int = DEFAULT_MAX_BYTES
+    indications: str | None = DEFAULT_INDICATIONS
 
 
 class ReportCache:
@@ -126,7 +128,8 @@ def run(items: Iterable[Item], out_dir: Path, options: AuditOptions, progress: P
     results = out_dir / RESULTS
     done = _completed_rows(results) if options.resume else 0
     # Built once here, before the workers fork, so every worker (and every replacement) starts with it ready.
-    cache = ReportCache(Checker(options.patterns, profile=options.profile, max_bytes=options.max_bytes))
+    cache = ReportCache(Checker(options.patterns, profile=options.profile, max_bytes=options.max_bytes,
+                                indications=options.indications))
     cache.checker.scanner
     pool = NotePool(
         check_row=lambda index, item: check_item(cache, index, item).model_dump_json() + "\n",
@@ -165,6 +168,7 @@ def summarize(rows: Iterable[AuditRow], requirements: dict[str, dict[str, str]],
     due: Counter[str] = Counter()
     prescreened = flagged = inputs = 0
     by_metadata: dict[str, dict[str, Counter[str]]] = {field: {} for field in group_by}
+    indications = {c: Counter({s: 0 for s in CRITERION_STATUSES}) for c in CRITERION_IDS}
     for row in rows:
         inputs += 1
         outcomes[row.outcome] += 1
@@ -183,6 +187,8 @@ def summarize(rows: Iterable[AuditRow], requirements: dict[str, dict[str, str]],
                 if requirement == "required":
                     due[element] += 1
                     missing[element] += report.elements[element].status != "documented"
+            for criterion, result in (report.indications.criteria.items() if report.indications else ()):
+                indications[criterion][result.status] += 1
     return Summary(
         inputs=inputs,
         outcomes=dict(outcomes),
@@ -193,6 +199,7 @@ def summarize(rows: Iterable[AuditRow], requirements: dict[str, dict[str, str]],
         prescreened=prescreened,
         flagged=flagged,
         left_out_by_glob=left_out_by_glob,
+        indications={c: dict(counts) for c, counts in indications.items()},
     )
 
 

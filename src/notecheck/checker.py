@@ -14,6 +14,8 @@ from .assess import Assessor
 from .coding import build_report
 from .errors import NotecheckError
 from .encounter import EncounterJudge
+from .indication_rules import DEFAULT_INDICATIONS
+from .indications import IndicationReader
 from .models import Encounter, Report
 from .normalize import Normalizer
 from .rules import PatternSet, load_patterns
@@ -28,8 +30,11 @@ class Checker:
     """Checks notes against one profile with one pattern set; the NLP pipeline is built on first use."""
 
     def __init__(self, patterns: PatternSet | str | Path | None = None, profile: str = DEFAULT_PROFILE,
-                 prescreen: bool = True, max_bytes: int | None = None) -> None:
+                 prescreen: bool = True, max_bytes: int | None = None,
+                 indications: str | None = DEFAULT_INDICATIONS) -> None:
         self.patterns = patterns if isinstance(patterns, PatternSet) else load_patterns(patterns)
+        self.indications = indications
+        self._indications = self._indication_reader(indications)
         if profile not in self.patterns.profiles:
             known = ", ".join(sorted(self.patterns.profiles))
             raise NotecheckError(f"unknown profile {profile!r}: expected one of {known}")
@@ -42,6 +47,15 @@ class Checker:
         self._normalize = Normalizer(self.patterns.normalize)
         self._encounter = EncounterJudge(self.patterns.encounter)
 
+    def _indication_reader(self, name: str | None) -> IndicationReader | None:
+        """The criteria set's reader, or None when the checklist is off (``indications=None``)."""
+        if name is None:
+            return None
+        if name not in self.patterns.indications:
+            known = ", ".join(sorted(self.patterns.indications)) or "none in this pattern directory"
+            raise NotecheckError(f"unknown indications set {name!r}: expected one of {known}")
+        return IndicationReader(self.patterns.indications[name])
+
     @cached_property
     def scanner(self) -> Scanner:
         scanner = Scanner(self.patterns)
@@ -52,7 +66,7 @@ class Checker:
     def for_profile(self, profile: str) -> Checker:
         """A checker for another profile of the same patterns that shares this one's pipeline: the pipeline
         depends on the patterns only, so a service holding every profile builds (and holds) it once."""
-        other = Checker(self.patterns, profile=profile, prescreen=self._use_prescreen)
+        other = Checker(self.patterns, profile=profile, prescreen=self._use_prescreen, indications=self.indications)
         other.__dict__["scanner"] = self.scanner  # fills the cached_property
         return other
 
@@ -80,12 +94,14 @@ class Checker:
         date = self._date.search(scan.text, 0, HEADER_CHARS)
         encounter_date = date.group(1) if date else None
         encounter = self._encounter(scan.text)
+        indications = self._indications(scan) if self._indications else None
         if scan.prescreened:
             return self._prescreened.model_copy(update={"note_id": note_id, "encounter_date": encounter_date,
-                                                        "encounter": encounter})
+                                                        "encounter": encounter, "indications": indications})
         assessment = self._assess(scan)
-        return build_report(note_id, assessment, self.profile, self.patterns.profiles, encounter,
-                            encounter_date=encounter_date)
+        report = build_report(note_id, assessment, self.profile, self.patterns.profiles, encounter,
+                              encounter_date=encounter_date)
+        return report.model_copy(update={"indications": indications}) if indications else report
 
 
 _default: Checker | None = None

@@ -28,6 +28,12 @@ def _positive(value: str) -> float:
     return number
 
 
+def _indications_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--indications", default="lcd-vertebral-augmentation", metavar="NAME",
+                         help="indications criteria set, patterns/indications/NAME.json, checked beside the elements "
+                              "as a coverage aid (default: lcd-vertebral-augmentation; 'none' turns it off)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="notecheck",
@@ -54,6 +60,10 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--format", choices=["text", "json"], default="text")
     evaluate.add_argument("--min-f1", type=float, help="exit 1 if any element's F1 for 'documented' is below")
     evaluate.add_argument("--min-code-accuracy", type=float, help="exit 1 if code accuracy is below")
+    evaluate.add_argument("--indications-labels", action="append", default=[], metavar="FILE",
+                          help="labels of the indications checklist (notes beside the file, else in NOTES_DIR); "
+                               "repeatable")
+    evaluate.add_argument("--min-indication-f1", type=float, help="exit 1 if any criterion's F1 is below")
 
     audit = commands.add_parser("audit", help="check a batch of notes and write JSONL, CSV, summary and HTML")
     audit.add_argument("inputs", nargs="+", metavar="INPUT",
@@ -106,6 +116,8 @@ def _parser() -> argparse.ArgumentParser:
     spark.add_argument("--group-by", default="", metavar="FIELD,...",
                        help="break the summary down by these input columns (none by default)")
 
+    for command in (check, query, audit, evaluate):
+        _indications_option(command)
     commands.add_parser("schema", help="print the JSON Schema of the report contract")
     return parser
 
@@ -125,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         from .checker import Checker
 
-        checker = Checker(args.patterns, profile=args.profile, max_bytes=getattr(args, "max_bytes", None))
+        indications = getattr(args, "indications", "lcd-vertebral-augmentation")
+        checker = Checker(args.patterns, profile=args.profile, max_bytes=getattr(args, "max_bytes", None),
+                          indications=None if indications == "none" else indications)
         if args.command == "spark":
             try:
                 from .commands.spark import spark_audit
@@ -151,13 +165,15 @@ def main(argv: list[str] | None = None) -> int:
             from .commands.eval import evaluate
 
             return evaluate(args.notes_dir, args.labels, checker, fmt=args.format, min_f1=args.min_f1,
-                            min_code_accuracy=args.min_code_accuracy)
+                            min_code_accuracy=args.min_code_accuracy, indication_labels=args.indications_labels,
+                            min_indication_f1=args.min_indication_f1)
         if args.command == "audit":
             from .audit import AuditOptions, bounded_workers
             from .commands.audit import audit
 
             options = AuditOptions(patterns=args.patterns, profile=args.profile, resume=args.resume,
-                                   workers=bounded_workers(args.workers), note_timeout=args.note_timeout)
+                                   workers=bounded_workers(args.workers), note_timeout=args.note_timeout,
+                                   indications=checker.indications)
             group_by = _fields(args.group_by)
             return audit(args.inputs, args.out, options, glob=args.glob, id_column=args.id_column,
                          text_column=args.text_column, max_bytes=args.max_bytes, fail_on=args.fail_on,

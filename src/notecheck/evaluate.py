@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -61,9 +62,10 @@ class EvalResult(BaseModel):
         return min(score.f1 for score in self.elements.values())
 
 
-def read_labels(path: str | Path) -> list[Label]:
-    """Read labels.jsonl; a malformed line stops with the file, line number and problem."""
-    labels: list[Label] = []
+def read_labels(path: str | Path, model: type[Any] = Label, kind: str = "label") -> list[Any]:
+    """Read labels.jsonl (or another label ``model``, e.g. the indications'); a malformed line stops with the file,
+    line number and problem."""
+    labels: list[Any] = []
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -72,10 +74,10 @@ def read_labels(path: str | Path) -> list[Label]:
         if not line.strip():
             continue
         try:
-            labels.append(Label.model_validate_json(line))
+            labels.append(model.model_validate_json(line))
         except ValidationError as exc:
             problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            raise InputError(f"{path}:{number}", f"invalid label ({problem})") from None
+            raise InputError(f"{path}:{number}", f"invalid {kind} ({problem})") from None
     return labels
 
 
@@ -151,12 +153,17 @@ def render_eval_text(result: EvalResult) -> str:
     for expected in STATUSES:
         counts = [sum(s.confusion[expected][got] for s in result.elements.values()) for got in STATUSES]
         lines.append(f"{expected:<15}" + "".join(f"{c:>15}" for c in counts))
-    lines += ["", f"{len(result.disagreements)} disagreements"]
-    for d in result.disagreements:
+    return "\n".join(lines + disagreement_lines(result.disagreements)) + "\n"
+
+
+def disagreement_lines(disagreements: list[Disagreement]) -> list[str]:
+    """The count, then one line per disagreement with its evidence indented under it."""
+    lines = ["", f"{len(disagreements)} disagreements"]
+    for d in disagreements:
         tags = f"  [{', '.join(d.tags)}]" if d.tags else ""
         lines.append(f"- {d.note_id}: {d.field} expected {d.expected}, got {d.got}{tags}")
         lines += [f"    {line}" for line in d.evidence]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def render_eval_json(result: EvalResult) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from html import escape
 from itertools import islice
 
+from .indication_render import NOTICE, render_indications_html
 from .models import AuditRow, ElementResult, Evidence, Report, Summary
 
 MAX_SNIPPETS = 3
@@ -221,6 +222,12 @@ def _summary(summary: Summary, labels: dict[str, str]) -> str:
         '<p class="legend">share of the sacral procedures where the element was due that lack it</p>'
         f"{rates}</div>",
     ]
+    if any(sum(counts.values()) for counts in summary.indications.values()):
+        shown = _bar_chart([(key.replace("_", " "), counts.get("documented", 0), f"{counts.get('documented', 0)} "
+                             f"of {sum(counts.values())}", "code") for key, counts in summary.indications.items()],
+                           max(max(sum(c.values()) for c in summary.indications.values()), 1))
+        panels.append(f'<div class="panel"><h2>Indications documented</h2><p class="legend">{NOTICE}: sacral '
+                      f"procedures whose note documents each criterion</p>{shown}</div>")
     panels.extend(_metadata_panel(field, values) for field, values in summary.by_metadata.items())
     return f'<section class="figures">{tiles}</section>\n<section class="panels">{"".join(panels)}</section>\n'
 
@@ -325,6 +332,8 @@ def _card(row: AuditRow, performed: set[str] | None = None, fields: tuple[str, .
             parts.append(f'<ul class="findings">{items}</ul>')
         rows = "".join(_element_row(result, performed) for result in report.elements.values())
         parts.append(f'<table class="el"><tr><th>Element</th><th>Status</th><th>Evidence</th></tr>{rows}</table>')
+        if report.indications:
+            parts.append(render_indications_html(report.indications))
     parts.append("</article>\n")
     return "".join(parts)
 

@@ -77,6 +77,48 @@ class Encounter(_Model):
     evidence: list[str] = Field(default_factory=list, description="Lines that decided it, as written.")
 
 
+CriterionStatus = Literal["documented", "below_threshold", "missing"]
+
+
+class CriterionEvidence(_Model):
+    """One statement weighed for an indication criterion, and how it counted."""
+
+    text: str = Field(description="The matched words, as written in the note.")
+    start: int = Field(description="Character offset of the match in the note as written.")
+    end: int = Field(description="Character offset just past the match.")
+    line: int = Field(description="1-based line of the note the match starts on.")
+    sentence: str = Field(description="The sentence the match stands in, whitespace collapsed.")
+    section: str | None = Field(description="Section category the sentence belongs to, if any header was found.")
+    value: int | float | str | None = Field(default=None, description="The value this statement gives, if any.")
+    counted: Literal["documented", "below_threshold", "discounted"]
+    reason: str | None = Field(default=None, description="Why a discounted statement did not count.")
+
+
+class CriterionResult(_Model):
+    label: str
+    status: CriterionStatus = Field(description="documented; below_threshold (a value is stated but short of the "
+                                                "set's threshold); or missing.")
+    value: int | float | str | None = Field(default=None, description="The value that decided the status: a number "
+                                                                "(pain score, weeks, score) or a category.")
+    threshold: int | float | None = Field(default=None, description="The set's threshold the value was compared "
+                                                                    "with.")
+    detail: str | None = Field(default=None, description="What else the note states: modality and date, care "
+                                                         "tried, a range as written.")
+    evidence: list[CriterionEvidence] = Field(default_factory=list, description="Counted statements first.")
+
+
+class Indications(_Model):
+    """The indications checklist: a coverage aid beside the CPT elements. It never changes a verdict or code."""
+
+    criteria_set: str = Field(description="Name of the criteria set (patterns/indications/<name>.json).")
+    notice: str = Field(description="Plain words: a coverage aid, not a coding rule.")
+    sources: list[str] = Field(description="Policies the set cites, with their effective dates as recorded.")
+    setting: Literal["outpatient", "inpatient"] = Field(description="Which pain threshold applied.")
+    read: bool = Field(default=True, description="False for a pre-screened note (no sacral procedure vocabulary): "
+                                                 "it was not read, and every criterion is missing.")
+    criteria: dict[str, CriterionResult] = Field(description="Keyed by the seven criterion ids.")
+
+
 class Report(_Model):
     """What one note documents for the profile's code."""
 
@@ -97,6 +139,9 @@ class Report(_Model):
     encounter_date: str | None = Field(default=None, description="Date of service as written in the note, if any.")
     prescreened: bool = Field(
         default=False, description="True when the note had no sacral vocabulary and skipped the full pipeline."
+    )
+    indications: Indications | None = Field(
+        default=None, description="Indications checklist (coverage aid, not a coding rule); null when disabled."
     )
 
 
@@ -137,6 +182,9 @@ class Summary(_Model):
     prescreened: int = Field(description="Notes with no sacral vocabulary, answered without the full pipeline.")
     flagged: int = Field(description="Notes checked after an input repair (see row flags).")
     left_out_by_glob: int = Field(default=0, description="Files in input folders that the --glob left out.")
+    indications: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description="Indications checklist (coverage aid, not a coding rule): criterion -> "
+                                          "status -> count, over the notes that document a sacral procedure.")
 
 
 class Indicator(_Model):

@@ -10,8 +10,10 @@ patterns/queries/, one template per gap type. Works from the report alone: no sp
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from .models import Evidence, Indicator, Query, Report
+from .indications import HINT_REASON, NO_DURATION
+from .models import CriterionEvidence, Evidence, Indicator, Query, Report
 from .rules import PatternSet
 
 _VOLUME = re.compile(r"\b\d+(?:\.\d+)?\s*(?:ml|cc|cm3)\b", re.IGNORECASE)
@@ -25,7 +27,7 @@ def _counted(report: Report, element: str) -> list[Evidence]:
     return [e for e in report.elements[element].evidence if e.counted == "documented"]
 
 
-def _indicators(evidence: list[Evidence], limit: int = 3) -> list[Indicator]:
+def _indicators(evidence: Sequence[Evidence | CriterionEvidence], limit: int = 3) -> list[Indicator]:
     """One indicator per distinct sentence, in note order."""
     seen: dict[str, Indicator] = {}
     for item in sorted(evidence, key=lambda e: e.start):
@@ -70,6 +72,21 @@ def _gaps(report: Report) -> list[tuple[str, list[Evidence], dict[str, str]]]:
     return gaps
 
 
+def _indication_gaps(report: Report, patterns: PatternSet) -> list[tuple[str, list[CriterionEvidence],
+                                                                        dict[str, str]]]:
+    """Indications checklist gaps (a coverage aid): a criterion missing where the note hints at it (pain named
+    without a rating, a treatment without its course) and patterns/queries/ has an ``indication_<criterion>``
+    template. Only for notes that document a sacral procedure."""
+    if not report.sacral_procedure or report.indications is None:
+        return []
+    gaps: list[tuple[str, list[CriterionEvidence], dict[str, str]]] = []
+    for criterion, result in report.indications.criteria.items():
+        hints = [e for e in result.evidence if e.reason in (HINT_REASON, NO_DURATION)]
+        if result.status == "missing" and hints and f"indication_{criterion}" in patterns.queries:
+            gaps.append((f"indication_{criterion}", hints, {}))
+    return gaps
+
+
 def draft_queries(report: Report, patterns: PatternSet | None = None) -> list[Query]:
     """The queries a CDI specialist would send for this note; none for a complete note."""
     if patterns is None:
@@ -77,7 +94,8 @@ def draft_queries(report: Report, patterns: PatternSet | None = None) -> list[Qu
 
         patterns = default_checker().patterns
     queries = []
-    for name, evidence, values in _gaps(report):
+    gaps: list[tuple[str, Sequence[Evidence | CriterionEvidence], dict[str, str]]] = [*_gaps(report)]
+    for name, evidence, values in gaps + _indication_gaps(report, patterns):
         template = patterns.queries[name]
         queries.append(Query(
             note_id=report.note_id,

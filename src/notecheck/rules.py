@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
@@ -213,7 +213,7 @@ class QueryTemplate(_Strict):
     """One gap type's query: a neutral question and, where choices would not lead, the options."""
 
     gap: Literal["missing_required", "laterality_undetermined", "laterality_conflict", "volume_one_side",
-                 "specimen_source", "when_performed_hint"]
+                 "specimen_source", "when_performed_hint", "indication_hint"]
     element: str | None = None
     topic: str
     comment: str = Field(min_length=3)
@@ -293,6 +293,7 @@ class PatternSet:
     marks: dict[str, str]
     normalize: NormalizeFile
     encounter: EncounterFile
+    indications: dict[str, Any] = field(default_factory=dict)  # name -> indication_rules.CriteriaSet
 
     def target_rules(self) -> list[tuple[str, str, Rule]]:
         """(layer, category, rule) for every target rule; layers are pruned for overlaps separately."""
@@ -482,6 +483,9 @@ def load_patterns(directory: str | Path | Traversable | None = None) -> PatternS
             if missing:
                 problems.append(f"queries/{name}: options: multiple choice must include {', '.join(missing)}")
 
+    from .indication_rules import load_indications  # imported here: it builds on this module's models
+
+    indications = load_indications(root, load, problems)
     if problems:
         raise PatternError(problems)
     return PatternSet(
@@ -498,4 +502,5 @@ def load_patterns(directory: str | Path | Traversable | None = None) -> PatternS
         marks=marks,
         normalize=normalize,
         encounter=encounter,
+        indications=indications,
     )

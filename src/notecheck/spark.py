@@ -23,6 +23,7 @@ from pyspark.sql import types as T
 from .audit import ReportCache, check_item
 from .checker import DEFAULT_PROFILE, Checker
 from .errors import NotecheckError
+from .indication_rules import CRITERION_IDS, CRITERION_STATUSES
 from .models import AuditRow, Summary
 from .readers import DEFAULT_MAX_BYTES, Item, item_from_bytes
 from .rules import ELEMENT_IDS
@@ -168,6 +169,11 @@ def summarize(results: DataFrame, requirements: dict[str, dict[str, str]], profi
             if requirement == "required":
                 due[element] += row["notes"]
                 missing[element] += row[element]
+    statuses = [(c, s, F.get_json_object("report_json", f"$.indications.criteria.{c}.status"))
+                for c in CRITERION_IDS for s in CRITERION_STATUSES]
+    counted = checked.where(F.col("sacral_procedure")).agg(
+        *(F.count(F.when(status == s, 1)).alias(f"{c}:{s}") for c, s, status in statuses)).first()
+    assert counted is not None
     return Summary(
         inputs=totals["inputs"],
         outcomes=outcomes,
@@ -177,6 +183,7 @@ def summarize(results: DataFrame, requirements: dict[str, dict[str, str]], profi
         by_metadata=_by_metadata(results, group_by),
         prescreened=totals["prescreened"],
         flagged=totals["flagged"],
+        indications={c: {s: counted[f"{c}:{s}"] for s in CRITERION_STATUSES} for c in CRITERION_IDS},
     )
 
 

@@ -9,6 +9,8 @@ import textwrap
 from collections.abc import Iterable, Iterator
 from typing import TextIO
 
+from .indication_render import indication_cells, render_indications_markdown, render_indications_text
+from .indication_rules import CRITERION_IDS
 from .models import AuditRow, Evidence, Query, Report
 from .rules import ELEMENT_IDS
 
@@ -54,6 +56,8 @@ def render_text(report: Report) -> str:
         lines.append(f"  {result.label:<{width}}  {_STATUS[result.status] + sides:<22} {evidence}{need}")
     for finding in report.findings:
         lines.extend(textwrap.wrap(finding.message, 100, initial_indent="  - ", subsequent_indent="    "))
+    if report.indications:
+        lines += render_indications_text(report.indications)
     return "\n".join(lines) + "\n"
 
 
@@ -87,7 +91,8 @@ def markdown_text(text: str) -> str:
 
 
 CSV_COLUMNS = ["row", "note_id", "source", "outcome", "suggested_code", "laterality", "complete",
-               *ELEMENT_IDS, "missing_required", "error"]
+               *ELEMENT_IDS, "missing_required", "error",
+               *(f"indication_{c}" for c in CRITERION_IDS)]  # the checklist: a coverage aid, not a coding rule
 
 
 def write_csv(rows: Iterable[AuditRow], out: TextIO) -> Iterator[AuditRow]:
@@ -103,6 +108,7 @@ def write_csv(rows: Iterable[AuditRow], out: TextIO) -> Iterator[AuditRow]:
             str(report.complete).lower() if report else "",
             *((report.elements[e].status if report else "") for e in ELEMENT_IDS),
             ";".join(report.missing_required) if report else "", row.error or "",
+            *indication_cells(report.indications if report else None, CRITERION_IDS),
         )])
         yield row
 
@@ -154,6 +160,8 @@ def render_worksheet(report: Report, queries: list[Query]) -> str:
         lines.append(f"| {result.label} | {result.requirement.replace('_', ' ')} | "
                      f"{_STATUS[result.status]}{sides} | {cell} |")
     lines += ["", "## Findings", ""] + ([f"- {f.message}" for f in report.findings] or ["- None."])
+    if report.indications:
+        lines += [""] + render_indications_markdown(report.indications, markdown_text)
     lines += ["", "## Provider queries", ""]
     lines += [render_query_markdown(q) for q in queries] or ["None needed."]
     return "\n".join(lines).rstrip() + "\n"

@@ -38,7 +38,8 @@ def audit(paths: list[str], out_dir: str, options: AuditOptions, glob: str = "*.
     options = replace(options, max_bytes=max_bytes)
     recorded_options = {"profile": options.profile, "patterns": str(Path(options.patterns).resolve())
                         if options.patterns else None, "glob": glob, "id_column": id_column,
-                        "text_column": text_column, "max_bytes": max_bytes, "note_timeout": options.note_timeout}
+                        "text_column": text_column, "max_bytes": max_bytes, "note_timeout": options.note_timeout,
+                        "indications": options.indications}
     with locked(folder):
         current = manifest(paths, recorded_options, glob, exclude, time.strftime("%Y-%m-%d %H:%M %Z"))
         if options.resume and (folder / RESULTS).exists():
