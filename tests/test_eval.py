@@ -57,19 +57,19 @@ def test_min_bars_fail_with_exit_1(tmp_path: Path) -> None:
 
 
 BARS = [(CORPUS, "0.97", "0.97"), (CORPUS.parent / "holdout", "0.97", "0.97"),
-        (CORPUS.parent / "holdout2", "0.85", "0.97"), (CORPUS.parent / "holdout3", "0.80", "0.97"),
-        (CORPUS.parent / "holdout4", "0.65", "0.88"), (CORPUS.parent / "holdout5", "0.80", "0.95")]
+        (CORPUS.parent / "holdout2", "0.95", "0.97"), (CORPUS.parent / "holdout3", "0.87", "0.97"),
+        (CORPUS.parent / "holdout4", "0.68", "0.88"), (CORPUS.parent / "holdout5", "0.85", "0.97"),
+        (CORPUS.parent / "holdout6", "0.84", "0.90")]
 
 
 @pytest.mark.parametrize(("folder", "min_f1", "min_code"), BARS,
-                         ids=["corpus", "holdout", "holdout2", "holdout3", "holdout4", "holdout5"])
+                         ids=["corpus", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6"])
 def test_corpus_meets_the_bars(folder: Path, min_f1: str, min_code: str) -> None:
     """The CI gate: no change may lower element F1 for 'documented' or code accuracy below the bars.
 
-    holdout2 and holdout3 keep a lower F1 bar: their remaining disagreements are mostly matters of reading
-    (imaging for screw fixation or tumour ablation, a post-op progress note as documentation, a specimen
-    'sent' without its source) that the rules deliberately do not follow. holdout4 and holdout5 are gated just
-    under their figures after the document-model round (README, Accuracy), so no later change lowers them.
+    Each set is gated just under its current figures (README, Accuracy), so no later change lowers them; the
+    newer sets' bars are lower because they were written in styles the rules still miss (key=value exports,
+    per-level tables, a cement total after a one-sided statement).
     """
     proc = subprocess.run([sys.executable, "-m", "notecheck.cli", "eval", str(folder), str(folder / "labels.jsonl"),
                            "--min-f1", min_f1, "--min-code-accuracy", min_code], capture_output=True, timeout=600)

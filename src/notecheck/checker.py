@@ -72,14 +72,20 @@ class Checker:
 
     def scan(self, text: str) -> NoteScan:
         """Run the pipeline, or skip it when the note has no sacral term or no element term at all."""
-        normalized = self._normalize(normalize_newlines(text))
+        text = normalize_newlines(text)
+        if self._use_prescreen and not self._anchored(text):
+            return NoteScan(text=text, prescreened=True)  # no sacral anchor: nothing normalisation could add one
+        normalized = self._normalize(text)
         if self._use_prescreen and not self._may_document(normalized.text):
-            return NoteScan(text=normalized.original, prescreened=True)
+            return NoteScan(text=text, prescreened=True)
         return self.scanner(normalized.text).with_source(normalized)
 
-    def _may_document(self, text: str) -> bool:
+    def _anchored(self, text: str) -> bool:
         lowered = text.lower()
-        return (any(anchor in lowered for anchor in self._anchors) and self._sacral_terms.search(text) is not None
+        return any(anchor in lowered for anchor in self._anchors)
+
+    def _may_document(self, text: str) -> bool:
+        return (self._anchored(text) and self._sacral_terms.search(text) is not None
                 and self._element_terms.search(text) is not None)
 
     @cached_property

@@ -20,8 +20,10 @@ class EncounterJudge:
 
     def __init__(self, rules: EncounterFile) -> None:
         self.heading_lines = rules.heading_lines
-        self.types = [(name, re.compile(t.pattern, re.IGNORECASE | re.MULTILINE), t.label)
-                      for name, t in rules.document_types.items()]
+        # one regex for every type, a named group each: a note's heading lines are searched once, not per type
+        self.types = re.compile("|".join(f"(?P<{name}>{t.pattern})" for name, t in rules.document_types.items()),
+                                re.IGNORECASE | re.MULTILINE)
+        self.labels = {name: t.label for name, t in rules.document_types.items()}
         self.record = re.compile(rules.procedure_record.pattern, re.IGNORECASE)
 
     def __call__(self, text: str) -> Encounter:
@@ -41,10 +43,11 @@ class EncounterJudge:
         lines = [line for line in text.split("\n", self.heading_lines * 4)[: self.heading_lines * 4]
                  if line.strip()][: self.heading_lines]
         for line in lines:
-            for name, regex, label in self.types:
-                found = regex.search(line)
-                if found is not None and found.start() <= TITLE_CHARS and not _LEAD.search(line, 0, found.start()):
-                    return name, label, " ".join(line.split())
+            for found in self.types.finditer(line, 0, TITLE_CHARS + 80):  # a type stands near the line's start
+                if found.start() > TITLE_CHARS or _LEAD.search(line, 0, found.start()):
+                    break
+                name = found.lastgroup or ""
+                return name, self.labels[name], " ".join(line.split())
         return None
 
 

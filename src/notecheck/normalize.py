@@ -135,6 +135,9 @@ class Normalizer:
         self.dictation_min = rules.dictation_signal.min_count
         self.always = [(re.compile(r.pattern, re.IGNORECASE), r.to, r.literal) for r in rules.rules
                        if r.when == "always"]
+        # one search tells whether any 'always' rule applies: most notes need none of them
+        self.any_always = re.compile("|".join(f"(?:{r.pattern})" for r in rules.rules if r.when == "always")
+                                     or "(?!)", re.IGNORECASE)
         self.dictated = [(re.compile(r.pattern, re.IGNORECASE), r.to, r.literal) for r in rules.rules
                          if r.when == "dictated"]
 
@@ -158,9 +161,10 @@ class Normalizer:
         if self._dictated(text):
             for regex, to, name in self.dictated:
                 run(name, regex, lambda m, to=to: m.expand(to))
-        for regex, to, name in self.always:
-            run(name, regex, lambda m, to=to: m.expand(to))
-        if len(_KEY_VALUE.findall(text, 0, 20_000)) >= KEY_VALUE_MIN:
+        if self.any_always.search(text):
+            for regex, to, name in self.always:
+                run(name, regex, lambda m, to=to: m.expand(to))
+        if "=" in text and _count(_KEY_VALUE, text, KEY_VALUE_MIN) >= KEY_VALUE_MIN:
             run("key=value", _KEY_VALUE, _key_value)
             run("key=value", _SNAKE, lambda m: " ")
         if "..." in text or "…" in text or "___" in text:
@@ -170,9 +174,14 @@ class Normalizer:
         return Normalized(text=text, original=original, passes=tuple(passes), applied=tuple(dict.fromkeys(applied)))
 
     def _dictated(self, text: str) -> bool:
-        count = 0
-        for _ in self.dictation.finditer(text):
-            count += 1
-            if count >= self.dictation_min:
-                return True
-        return False
+        return _count(self.dictation, text, self.dictation_min) >= self.dictation_min
+
+
+def _count(regex: re.Pattern[str], text: str, enough: int) -> int:
+    """Matches of ``regex`` in ``text``, counting no further than ``enough``."""
+    count = 0
+    for _ in regex.finditer(text):
+        count += 1
+        if count >= enough:
+            break
+    return count
