@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from .rules import Regex, _Strict, flexible_spaces
+from .rules import Pattern, Regex, _Strict, flexible_spaces, json_files
 
 CRITERION_IDS: tuple[str, ...] = (
     "fracture_on_imaging",
@@ -42,9 +42,7 @@ class Threshold(_Strict):
     comment: str = Field(min_length=3)
 
 
-class Cue(_Strict):
-    pattern: Regex
-    comment: str = Field(min_length=3)
+class Cue(Pattern):
     reason: str | None = Field(default=None, description="Why a mention it discounts did not count, in plain "
                                                          "words.")
 
@@ -131,10 +129,8 @@ class CriteriaSet(_Strict):
 def load_indications(root: Traversable, load: Callable[[str, type[BaseModel]], Any],
                      problems: list[str]) -> dict[str, CriteriaSet]:
     """Every criteria set under ``indications/``, by name; problems are appended, never raised alone."""
-    folder = root.joinpath("indications")
-    names = sorted(n.name for n in folder.iterdir() if n.name.endswith(".json")) if folder.is_dir() else []
     sets: dict[str, CriteriaSet] = {}
-    for name in names:
+    for name in json_files(root, "indications"):
         label = f"indications/{name}"
         loaded = load(label, CriteriaSet)
         if loaded is None:

@@ -21,15 +21,20 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Evidence(_Model):
-    """One mention the checker weighed, and whether it counted."""
+class _Quote(_Model):
+    """Where a statement stands in the note as written: the fields every kind of evidence shares."""
 
     text: str = Field(description="The matched words, as written in the note.")
-    start: int = Field(description="Character offset of the match in the note text.")
+    start: int = Field(description="Character offset of the match in the note as written.")
     end: int = Field(description="Character offset just past the match.")
     line: int = Field(description="1-based line of the note the match starts on.")
     sentence: str = Field(description="The sentence the match stands in, whitespace collapsed.")
     section: str | None = Field(description="Section category the sentence belongs to, if any header was found.")
+
+
+class Evidence(_Quote):
+    """One mention the checker weighed, and whether it counted."""
+
     modifiers: list[str] = Field(description="ConText modifiers that applied, as 'CATEGORY: text'.")
     sides: list[Side] = Field(description="Sides the mention was attributed to.")
     counted: Literal["documented", "not_performed", "discounted"] = Field(
@@ -80,15 +85,9 @@ class Encounter(_Model):
 CriterionStatus = Literal["documented", "below_threshold", "missing"]
 
 
-class CriterionEvidence(_Model):
+class CriterionEvidence(_Quote):
     """One statement weighed for an indication criterion, and how it counted."""
 
-    text: str = Field(description="The matched words, as written in the note.")
-    start: int = Field(description="Character offset of the match in the note as written.")
-    end: int = Field(description="Character offset just past the match.")
-    line: int = Field(description="1-based line of the note the match starts on.")
-    sentence: str = Field(description="The sentence the match stands in, whitespace collapsed.")
-    section: str | None = Field(description="Section category the sentence belongs to, if any header was found.")
     value: int | float | str | None = Field(default=None, description="The value this statement gives, if any.")
     counted: Literal["documented", "below_threshold", "discounted"]
     reason: str | None = Field(default=None, description="Why a discounted statement did not count.")

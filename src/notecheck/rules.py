@@ -99,11 +99,16 @@ class Rule(_Strict):
     finding: str | None = None
 
 
-class Cue(_Strict):
-    """Words that must stand in the sentence for a mention to document the act, not just name the thing."""
+class Pattern(_Strict):
+    """A regex with a comment of intent: the shape every pattern-and-why entry shares."""
 
     pattern: Regex
     comment: str = Field(min_length=3)
+
+
+class Cue(Pattern):
+    """Words that must stand in the sentence for a mention to document the act, not just name the thing."""
+
     applies_to: Literal["positive", "both"] = Field(
         description="'both' also discounts negations without the act ('no cement in the canal' is no denial)"
     )
@@ -239,10 +244,8 @@ class NormalizeRule(_Strict):
         return self
 
 
-class DictationSignal(_Strict):
-    pattern: Regex
+class DictationSignal(Pattern):
     min_count: int = Field(ge=1)
-    comment: str = Field(min_length=3)
 
 
 class NormalizeFile(_Strict):
@@ -251,22 +254,15 @@ class NormalizeFile(_Strict):
     rules: list[NormalizeRule]
 
 
-class DocumentType(_Strict):
-    pattern: Regex
+class DocumentType(Pattern):
     label: str
-    comment: str = Field(min_length=3)
-
-
-class ProcedureRecord(_Strict):
-    pattern: Regex
-    comment: str = Field(min_length=3)
 
 
 class EncounterFile(_Strict):
     description: str
     heading_lines: int = Field(gt=0)
     document_types: dict[str, DocumentType]
-    procedure_record: ProcedureRecord
+    procedure_record: Pattern
 
 
 class Profile(_Strict):
@@ -385,6 +381,12 @@ def _check_categories(label: str, rules: list[Rule], allowed: tuple[str, ...], p
             )
 
 
+def json_files(root: Traversable, folder: str) -> list[str]:
+    """The names of the .json files in a folder of the pattern set, sorted; none when the folder is absent."""
+    node = root.joinpath(folder)
+    return sorted(n.name for n in node.iterdir() if n.name.endswith(".json")) if node.is_dir() else []
+
+
 def load_patterns(directory: str | Path | Traversable | None = None) -> PatternSet:
     """Read and validate every pattern file; raise PatternError listing all problems."""
     root: Traversable = default_patterns_dir() if directory is None else (
@@ -451,8 +453,7 @@ def load_patterns(directory: str | Path | Traversable | None = None) -> PatternS
                 )
 
     profiles: dict[str, Profile] = {}
-    profile_dir = root.joinpath("profiles")
-    names = sorted(n.name for n in profile_dir.iterdir() if n.name.endswith(".json")) if profile_dir.is_dir() else []
+    names = json_files(root, "profiles")
     if not names:
         problems.append("profiles/: no profile files found")
     for name in names:
@@ -465,9 +466,7 @@ def load_patterns(directory: str | Path | Traversable | None = None) -> PatternS
 
     compliance = load("queries/compliance.json", Compliance)
     queries: dict[str, QueryTemplate] = {}
-    query_dir = root.joinpath("queries")
-    names = sorted(n.name for n in query_dir.iterdir() if n.name.endswith(".json")) if query_dir.is_dir() else []
-    for name in names:
+    for name in json_files(root, "queries"):
         if name == "compliance.json":
             continue
         template = load(f"queries/{name}", QueryTemplate)
