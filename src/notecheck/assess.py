@@ -29,6 +29,7 @@ from .rules import ELEMENT_IDS, PatternSet
 from .scan import Mention, NoteScan, Sentence
 
 _LEVEL = re.compile(r"[LTC](?:1[0-2]|[1-9])(?: ?(?:-|through|to) ?[LTS]?(?:1[0-2]|[1-9]))?", re.IGNORECASE)
+FRAME = "FRAME"  # the ConText category whose modifier discounts the rest of its sentence
 _CLAUSE = re.compile(r";|\b(?:but|whereas|however|although|while)\b", re.IGNORECASE)
 CUE_WINDOW = 150  # characters either side of a mention in which its act must be stated
 _DENIED = re.compile(r"[^\w]*(?:no|none|nil|not|n/?a|n|declined|deferred|omitted)\b", re.IGNORECASE)
@@ -159,6 +160,9 @@ class _Walker:
             sides_here, negated_sides = self._sides(mentions, side_focus)
             self.sentence_sides[sentence.index] = sides_here
             clauses = self._clauses(sentence, mentions, side_focus)
+            # an explanatory or conditional frame covers the rest of its sentence, past every clause boundary
+            framed = min((m.start for m in mentions if any(x.category == FRAME for x in m.modifiers)),
+                         default=sentence.end)
             bounds = clauses.get("bounds", ())
             only = {bisect_right(bounds, m.start) for m in mentions if m.layer == "side" and m.category == "only"}
             for mention in mentions:
@@ -170,6 +174,8 @@ class _Walker:
                 clause_sides, clause_negated = clauses.get(clause, (sides_here, negated_sides))
                 site = self._site_of(mention, strong, sites, site_focus, sentence.index)
                 verdict, reason = _modifier_verdict(mention, self.effects)
+                if mention.start > framed and verdict != "discounted":
+                    verdict, reason = "discounted", self.effects[FRAME][1]
                 if not performed and verdict != "discounted":
                     verdict, reason = "discounted", f"{sentence.section} section"
                 named = self._named(mention, side_focus)

@@ -29,6 +29,7 @@ _OUTCOMES = ("complete", "incomplete", "not_applicable", "error")
 _OUTCOME_WORDS = {"complete": "complete", "incomplete": "incomplete", "not_applicable": "not applicable",
                   "error": "errors"}
 _MODIFIER_WORDS = {"NEGATED_EXISTENCE": "negated", "HYPOTHETICAL": "planned or conditional",
+                   "FRAME": "explained or conditional",
                    "HISTORICAL": "history", "INDICATION": "indication", "UNCHECKED": "unchecked box",
                    "POSSIBLE_EXISTENCE": "possible", "FAMILY": "family history"}
 """ConText categories as a coder says them; an unknown one is lowercased with spaces."""
