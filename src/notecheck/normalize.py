@@ -2,8 +2,8 @@
 
 Real exports reach us as RTF or HTML remnants, dictation with spoken punctuation, and flowsheets whose fields are
 joined by dotted leaders or aligned with tabs. The pipeline reads a canonical text (control words gone, spoken
-'period' a '.', 'Balloon ...... No' a 'Balloon: No' field); every offset it finds is mapped back through an
-OffsetMap, so evidence still points into the original note. The vocabulary (spoken punctuation, misrecognised
+'period' a '.', 'Balloon ...... No' a 'Balloon: No' field); every offset it finds is mapped back through the
+recorded passes, so evidence still points into the original note. The vocabulary (spoken punctuation, misrecognised
 terms, corrections) is data in patterns/normalize.json; only the formats' own syntax is here.
 """
 
@@ -13,7 +13,7 @@ import html
 import re
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .rules import NormalizeFile
 
@@ -80,7 +80,6 @@ class Normalized:
     text: str
     original: str
     passes: tuple[_Pass, ...] = ()
-    applied: tuple[str, ...] = field(default=())
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         for step in reversed(self.passes):
@@ -133,45 +132,41 @@ class Normalizer:
     def __init__(self, rules: NormalizeFile) -> None:
         self.dictation = re.compile(rules.dictation_signal.pattern, re.IGNORECASE)
         self.dictation_min = rules.dictation_signal.min_count
-        self.always = [(re.compile(r.pattern, re.IGNORECASE), r.to, r.literal) for r in rules.rules
-                       if r.when == "always"]
+        self.always = [(re.compile(r.pattern, re.IGNORECASE), r.to) for r in rules.rules if r.when == "always"]
         # one search tells whether any 'always' rule applies: most notes need none of them
         self.any_always = re.compile("|".join(f"(?:{r.pattern})" for r in rules.rules if r.when == "always")
                                      or "(?!)", re.IGNORECASE)
-        self.dictated = [(re.compile(r.pattern, re.IGNORECASE), r.to, r.literal) for r in rules.rules
-                         if r.when == "dictated"]
+        self.dictated = [(re.compile(r.pattern, re.IGNORECASE), r.to) for r in rules.rules if r.when == "dictated"]
 
     def __call__(self, text: str) -> Normalized:
         passes: list[_Pass] = []
-        applied: list[str] = []
 
-        def run(name: str, regex: re.Pattern[str], replace: Replace, group: int | str = 0) -> None:
+        def run(regex: re.Pattern[str], replace: Replace, group: int | str = 0) -> None:
             nonlocal text
             text, step = _substitute(text, regex, replace, group)
             if step is not None:
                 passes.append(step)
-                applied.append(name)
 
         original = text
         if "\\" in text and ("{\\rtf" in text or "\\par" in text):
-            run("rtf", _RTF_GROUP, lambda m: "")
-            run("rtf", _RTF, _rtf)
+            run(_RTF_GROUP, lambda m: "")
+            run(_RTF, _rtf)
         if "<" in text or "&" in text:
-            run("html", _HTML, _html)
+            run(_HTML, _html)
         if self._dictated(text):
-            for regex, to, name in self.dictated:
-                run(name, regex, lambda m, to=to: m.expand(to))
+            for regex, to in self.dictated:
+                run(regex, lambda m, to=to: m.expand(to))
         if self.any_always.search(text):
-            for regex, to, name in self.always:
-                run(name, regex, lambda m, to=to: m.expand(to))
+            for regex, to in self.always:
+                run(regex, lambda m, to=to: m.expand(to))
         if "=" in text and _count(_KEY_VALUE, text, KEY_VALUE_MIN) >= KEY_VALUE_MIN:
-            run("key=value", _KEY_VALUE, _key_value)
-            run("key=value", _SNAKE, lambda m: " ")
+            run(_KEY_VALUE, _key_value)
+            run(_SNAKE, lambda m: " ")
         if "..." in text or "…" in text or "___" in text:
-            run("dotted leader", _LEADER, lambda m: ": ", "gap")
+            run(_LEADER, lambda m: ": ", "gap")
         if "\t" in text or "   " in text:
-            run("aligned field", _ALIGNED, lambda m: ": ", "gap")
-        return Normalized(text=text, original=original, passes=tuple(passes), applied=tuple(dict.fromkeys(applied)))
+            run(_ALIGNED, lambda m: ": ", "gap")
+        return Normalized(text=text, original=original, passes=tuple(passes))
 
     def _dictated(self, text: str) -> bool:
         return _count(self.dictation, text, self.dictation_min) >= self.dictation_min
