@@ -159,11 +159,10 @@ class _Walker:
             strong = self._strong(sites)
             sides_here, negated_sides = self._sides(mentions, side_focus)
             self.sentence_sides[sentence.index] = sides_here
-            clauses = self._clauses(sentence, mentions, side_focus)
+            bounds, clauses = self._clauses(sentence, mentions, side_focus)
             # an explanatory or conditional frame covers the rest of its sentence, past every clause boundary
             framed = min((m.start for m in mentions if any(x.category == FRAME for x in m.modifiers)),
                          default=sentence.end)
-            bounds = clauses.get("bounds", ())
             only = {bisect_right(bounds, m.start) for m in mentions if m.layer == "side" and m.category == "only"}
             for mention in mentions:
                 if mention.layer == "site" and mention.category not in ("other_procedure", "sacral_procedure"):
@@ -221,21 +220,22 @@ class _Walker:
             return BOTH - focus if len(focus) == 1 else frozenset()
         return frozenset({mention.category})
 
-    def _clauses(self, sentence: Sentence, mentions: list[Mention], focus: frozenset[str]) -> dict:
-        """Side words per clause of a sentence, keyed by clause number, for clauses that name a side; 'bounds'
-        holds the clause boundaries. Empty for a sentence of one clause."""
+    def _clauses(self, sentence: Sentence, mentions: list[Mention], focus: frozenset[str]
+                 ) -> tuple[list[int], dict[int, tuple[frozenset[str], frozenset[str]]]]:
+        """The clause boundaries of a sentence, and the asserted and negated sides of each clause (numbered from
+        0) that names one; none for a sentence of one clause."""
         bounds = [m.start() for m in _CLAUSE.finditer(self.scan.text, sentence.start, sentence.end)]
         if not bounds:
-            return {}
+            return bounds, {}
         per_clause: dict[int, list[Mention]] = {}
         for mention in mentions:
             per_clause.setdefault(bisect_right(bounds, mention.start), []).append(mention)
-        out: dict = {"bounds": bounds}
+        sides: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
         for clause, found in per_clause.items():
             asserted, negated = self._sides(found, focus)
             if asserted or negated:
-                out[clause] = (asserted, negated)
-        return out
+                sides[clause] = (asserted, negated)
+        return bounds, sides
 
     def _sides(self, mentions: list[Mention], focus: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
         """Sides named in a sentence, split into asserted and negated ('the right ala was not treated')."""
@@ -264,17 +264,8 @@ def _distance(a: Mention, b: Mention) -> int:
 def _evidence(item: Judged, scan: NoteScan) -> Evidence:
     """Evidence in the note as written: normalised offsets are mapped back, and so is the sentence."""
     m = item.mention
-    start, end = scan.to_original(m.start, m.end)
-    sentence = item.sentence.text
-    if scan.normalized is not None:
-        first, last = scan.to_original(item.sentence.start, item.sentence.end)
-        sentence = " ".join(scan.original[first:last].split())
     return Evidence(
-        text=scan.original[start:end],
-        start=start,
-        end=end,
-        line=scan.line_of(start),
-        sentence=sentence,
+        **scan.quote(m.start, m.end, item.sentence.start, item.sentence.end),  # type: ignore[arg-type]
         section=item.sentence.section,
         modifiers=[f"{mod.category}: {mod.text}" for mod in m.modifiers],
         sides=sorted(item.sides),
@@ -284,8 +275,8 @@ def _evidence(item: Judged, scan: NoteScan) -> Evidence:
 
 
 def _quote(item: Judged, scan: NoteScan) -> tuple[int, str]:
-    start, end = scan.to_original(item.mention.start, item.mention.end)
-    return scan.line_of(start), scan.original[start:end]
+    start, _, text = scan.written(item.mention.start, item.mention.end)
+    return scan.line_of(start), text
 
 
 def _apply_site(item: Judged, sacral_note: bool) -> Judged:
@@ -449,7 +440,7 @@ def _assess(scan: NoteScan, rules: Assessor) -> Assessment:
         )
     # the label rules' 'sacral procedure': sacral cement documented, or a sacral augmentation named as done; in
     # a sacral biopsy, ablation, screw fixation or an augmentation aborted before any cement, nothing counts
-    if cement_sides == frozenset() and statuses["cement_injection"].status != "documented" and not any(
+    if statuses["cement_injection"].status != "documented" and not any(
             i.mention.category == "sacral_procedure" and i.counted == "documented" for i in judged):
         statuses = withdraw(statuses, "no sacral augmentation is documented in this note", keep_negations=True)
     declared = [i for i in judged if i.mention.category == "bilateral" and i.counted == "documented"

@@ -103,10 +103,8 @@ class IndicationReader:
 
     def _evidence(self, scan: NoteScan, sentence: _Sentence, start: int, end: int, counted: str,
                   value: float | str | None = None, reason: str | None = None) -> CriterionEvidence:
-        o_start, o_end = scan.to_original(sentence.start + start, sentence.start + end)
-        s_start, s_end = scan.to_original(sentence.start, sentence.end)
-        return CriterionEvidence(text=scan.original[o_start:o_end], start=o_start, end=o_end,
-                                 line=scan.line_of(o_start), sentence=" ".join(scan.original[s_start:s_end].split()),
+        return CriterionEvidence(**scan.quote(sentence.start + start, sentence.start + end,  # type: ignore[arg-type]
+                                              sentence.start, sentence.end),
                                  section=sentence.section, value=value, counted=counted, reason=reason)
 
     # -- one criterion ---------------------------------------------------------------------------------------

@@ -70,6 +70,19 @@ class NoteScan:
         """Offsets in the note as written, for evidence a coder can find."""
         return self.normalized.to_original(start, end) if self.normalized else (start, end)
 
+    def written(self, start: int, end: int) -> tuple[int, int, str]:
+        """A span of the canonical text as written: its offsets and words in the original note."""
+        first, last = self.to_original(start, end)
+        return first, last, self.original[first:last]
+
+    def quote(self, start: int, end: int, sentence_start: int, sentence_end: int) -> dict[str, str | int]:
+        """The fields every kind of evidence shares (models._Quote) for a span and its sentence, as written:
+        text, offsets, line, and the sentence with its whitespace collapsed."""
+        first, last, text = self.written(start, end)
+        sentence = self.written(sentence_start, sentence_end)[2]
+        return {"text": text, "start": first, "end": last, "line": self.line_of(first),
+                "sentence": " ".join(sentence.split())}
+
     @cached_property
     def _line_starts(self) -> list[int]:
         return [0, *(match.end() for match in re.finditer("\n", self.original))]
