@@ -85,8 +85,8 @@ class Checker:
         return any(anchor in lowered for anchor in self._anchors)
 
     def _may_document(self, text: str) -> bool:
-        return (self._anchored(text) and self._sacral_terms.search(text) is not None
-                and self._element_terms.search(text) is not None)
+        """After the anchor test on the note as written: the sacral and element vocabularies."""
+        return self._sacral_terms.search(text) is not None and self._element_terms.search(text) is not None
 
     @cached_property
     def _prescreened(self) -> Report:
