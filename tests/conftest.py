@@ -27,14 +27,3 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"{SHARED} is absent (a fresh clone has no ../shared/); CI provides it")
     return SHARED
-
-
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """A real `notecheck serve` (uvicorn, one worker) on a free loopback port, warm, for the whole session."""
-    from serve_support import Server, require_serve
-
-    require_serve()
-    running = Server.start(tmp_path_factory.mktemp("serve") / "server.log").wait_ready()
-    yield running
-    running.stop()

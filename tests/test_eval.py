@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from notecheck.evaluate import Label, score
+from notecheck.evaluation import Label, score
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from notecheck import Checker, PatternError, draft_queries, load_patterns
-from notecheck.evaluate_indications import read_indication_labels
-from notecheck.indication_rules import CRITERION_IDS
+from notecheck.indications.evaluate import read_indication_labels
+from notecheck.rules import CRITERION_IDS
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "indications"

@@ -6,7 +6,7 @@ Importing notecheck builds nothing and changes no global state; the medspaCy pip
 from .checker import Checker, check_text
 from .errors import InputError, NotecheckError, PatternError
 from .models import ElementResult, Evidence, Finding, Query, Report
-from .queries import draft_queries
+from .outputs import draft_queries
 from .rules import load_patterns
 
 __all__ = [

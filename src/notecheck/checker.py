@@ -10,17 +10,12 @@ import re
 from functools import cached_property
 from pathlib import Path
 
-from .assess import Assessor
-from .coding import build_report
 from .errors import NotecheckError
-from .encounter import EncounterJudge
-from .indication_rules import DEFAULT_INDICATIONS
 from .indications import IndicationReader
+from .judging import Assessor, EncounterJudge, build_report
 from .models import Encounter, Report
-from .normalize import Normalizer
-from .rules import PatternSet, load_patterns
-from .pipeline import Scanner, normalize_newlines
-from .scan import NoteScan
+from .reading import Normalizer, NoteScan, Scanner, normalize_newlines
+from .rules import DEFAULT_INDICATIONS, PatternSet, load_patterns
 
 DEFAULT_PROFILE = "0201T"
 HEADER_CHARS = 2000  # the date of service stands in a note's header; scanning whole long notes cost 0.25 ms each

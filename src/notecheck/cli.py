@@ -6,10 +6,15 @@ import argparse
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .errors import NotecheckError
-from .readers import DEFAULT_MAX_BYTES
+from .inputs import DEFAULT_MAX_BYTES
 
+if TYPE_CHECKING:
+    from .checker import Checker
+
+_Commands = Any  # argparse's subparsers action, whose class is private
 INTERNAL_ERROR = 3
 """Exit code of a crash (a bug), so a scheduler can tell it from 1 (incomplete notes) and 2 (bad input)."""
 
@@ -34,26 +39,24 @@ def _indications_option(command: argparse.ArgumentParser) -> None:
                               "as a coverage aid (default: lcd-vertebral-augmentation; 'none' turns it off)")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="notecheck",
-        description="Check procedure notes for the documentation CPT 0201T/0200T (sacroplasty) requires.",
-    )
-    parser.add_argument("--patterns", metavar="DIR", help="pattern directory to use instead of the shipped one")
-    parser.add_argument("--profile", default="0201T", help="code profile to check against (default: 0201T)")
-    commands = parser.add_subparsers(dest="command", required=True)
-
+def _add_check(commands: _Commands) -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="check notes and print a verdict per note")
     check.add_argument("notes", nargs="+", metavar="NOTE", help="note files, or - for standard input")
     check.add_argument("--format", choices=["text", "json", "markdown"], default="text",
                        help="markdown: a coder worksheet with evidence, findings and drafted queries")
     check.add_argument("--max-bytes", type=_at_least_one, default=DEFAULT_MAX_BYTES,
                        help="notes larger than this are refused (default: 1,000,000)")
+    return check
 
+
+def _add_query(commands: _Commands) -> argparse.ArgumentParser:
     query = commands.add_parser("query", help="draft compliant provider queries for what each note leaves out")
     query.add_argument("notes", nargs="+", metavar="NOTE", help="note files, or - for standard input")
     query.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    return query
 
+
+def _add_eval(commands: _Commands) -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", help="score the checker against labeled notes")
     evaluate.add_argument("notes_dir", metavar="NOTES_DIR", help="folder of <id>.txt notes")
     evaluate.add_argument("labels", metavar="LABELS.jsonl", help="one label object per line")
@@ -64,7 +67,10 @@ def _parser() -> argparse.ArgumentParser:
                           help="labels of the indications checklist (notes beside the file, else in NOTES_DIR); "
                                "repeatable")
     evaluate.add_argument("--min-indication-f1", type=float, help="exit 1 if any criterion's F1 is below")
+    return evaluate
 
+
+def _add_audit(commands: _Commands) -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="check a batch of notes and write JSONL, CSV, summary and HTML")
     audit.add_argument("inputs", nargs="+", metavar="INPUT",
                        help="folders (recursive), .jsonl, .csv, FHIR .json (DocumentReference or Bundle), "
@@ -88,19 +94,26 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--format", choices=["auto", "hl7"], default="auto", dest="input_format",
                        help="hl7: read every input file as HL7 v2 (default auto: .hl7 files and files starting "
                             "with MSH/FHS/BHS are HL7)")
+    return audit
 
+
+def _add_negatives(commands: _Commands) -> None:
     negatives = commands.add_parser("negatives", help="list codes suggested on notes that are not sacroplasties")
     negatives.add_argument("inputs", nargs="+", metavar="INPUT", help="folder, .jsonl, .csv or note files")
     negatives.add_argument("--id-column", default="note_id", help="CSV column holding the note id")
     negatives.add_argument("--text-column", default="text", help="CSV column holding the note text")
     negatives.add_argument("--max-flagged", type=int, default=0, help="exit 1 above this many (default 0)")
 
+
+def _add_serve(commands: _Commands) -> None:
     serve = commands.add_parser("serve", help="REST service and coder's web page (needs the [serve] extra)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes, each with its own pipeline")
     serve.add_argument("--max-bytes", type=int, default=1_000_000, help="request body limit (default: 1 MB)")
 
+
+def _add_spark(commands: _Commands) -> None:
     spark = commands.add_parser("spark", help="audit on Apache Spark: write results.parquet and summary.json")
     spark.add_argument("inputs", nargs="+", metavar="INPUT", help="Parquet, .jsonl, .csv, or folders of .txt notes")
     spark.add_argument("-o", "--out", default="spark-out", help="output folder (default: spark-out)")
@@ -116,7 +129,20 @@ def _parser() -> argparse.ArgumentParser:
     spark.add_argument("--group-by", default="", metavar="FIELD,...",
                        help="break the summary down by these input columns (none by default)")
 
-    for command in (check, query, audit, evaluate):
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="notecheck",
+        description="Check procedure notes for the documentation CPT 0201T/0200T (sacroplasty) requires.",
+    )
+    parser.add_argument("--patterns", metavar="DIR", help="pattern directory to use instead of the shipped one")
+    parser.add_argument("--profile", default="0201T", help="code profile to check against (default: 0201T)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    with_indications = [_add_check(commands), _add_query(commands), _add_eval(commands), _add_audit(commands)]
+    _add_negatives(commands)
+    _add_serve(commands)
+    _add_spark(commands)
+    for command in with_indications:
         _indications_option(command)
     commands.add_parser("schema", help="print the JSON Schema of the report contract")
     return parser
@@ -127,11 +153,71 @@ def _fields(value: str) -> tuple[str, ...]:
     return tuple(field.strip() for field in value.split(",") if field.strip())
 
 
+def _spark(args: argparse.Namespace, checker: Checker) -> int:
+    try:
+        from .commands.spark import spark_audit
+    except ImportError as exc:
+        raise NotecheckError(f"the spark command needs PySpark: pip install 'notecheck[spark]' ({exc})")
+    return spark_audit(args.inputs, args.out, master=args.master, partitions=args.partitions,
+                       id_column=args.id_column, text_column=args.text_column, glob=args.glob,
+                       max_bytes=args.max_bytes, patterns=args.patterns, profile=args.profile,
+                       fail_on=args.fail_on, quiet=args.quiet, group_by=_fields(args.group_by))
+
+
+def _check(args: argparse.Namespace, checker: Checker) -> int:
+    from .commands.check import check
+
+    return check(args.notes, checker, fmt=args.format, max_bytes=args.max_bytes)
+
+
+def _query(args: argparse.Namespace, checker: Checker) -> int:
+    from .commands.query import query
+
+    return query(args.notes, checker, fmt=args.format)
+
+
+def _serve(args: argparse.Namespace, checker: Checker) -> int:
+    from .commands.serve import serve
+
+    return serve(args.host, args.port, args.workers, args.max_bytes, args.patterns, args.profile)
+
+
+def _eval(args: argparse.Namespace, checker: Checker) -> int:
+    from .commands.eval import evaluate
+
+    return evaluate(args.notes_dir, args.labels, checker, fmt=args.format, min_f1=args.min_f1,
+                    min_code_accuracy=args.min_code_accuracy, indication_labels=args.indications_labels,
+                    min_indication_f1=args.min_indication_f1)
+
+
+def _audit(args: argparse.Namespace, checker: Checker) -> int:
+    from .batch.audit import AuditOptions, bounded_workers
+    from .commands.audit import audit
+
+    options = AuditOptions(patterns=args.patterns, profile=args.profile, resume=args.resume,
+                           workers=bounded_workers(args.workers), note_timeout=args.note_timeout,
+                           indications=checker.indications)
+    return audit(args.inputs, args.out, options, glob=args.glob, id_column=args.id_column,
+                 text_column=args.text_column, max_bytes=args.max_bytes, fail_on=args.fail_on,
+                 quiet=args.quiet, group_by=_fields(args.group_by), fmt=args.input_format)
+
+
+def _negatives(args: argparse.Namespace, checker: Checker) -> int:
+    from .commands.negatives import negatives
+
+    return negatives(args.inputs, checker, args.id_column, args.text_column, args.max_flagged)
+
+
+_RUN = {"spark": _spark, "check": _check, "query": _query, "serve": _serve, "eval": _eval, "audit": _audit,
+        "negatives": _negatives}
+"""Each command's wiring; every command but 'schema' is given the checker the global options describe."""
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "schema":
-            from .writers import report_schema
+            from .outputs.report_json import report_schema
 
             sys.stdout.write(report_schema())
             return 0
@@ -140,48 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         indications = getattr(args, "indications", "lcd-vertebral-augmentation")
         checker = Checker(args.patterns, profile=args.profile, max_bytes=getattr(args, "max_bytes", None),
                           indications=None if indications == "none" else indications)
-        if args.command == "spark":
-            try:
-                from .commands.spark import spark_audit
-            except ImportError as exc:
-                raise NotecheckError(f"the spark command needs PySpark: pip install 'notecheck[spark]' ({exc})")
-            return spark_audit(args.inputs, args.out, master=args.master, partitions=args.partitions,
-                               id_column=args.id_column, text_column=args.text_column, glob=args.glob,
-                               max_bytes=args.max_bytes, patterns=args.patterns, profile=args.profile,
-                               fail_on=args.fail_on, quiet=args.quiet, group_by=_fields(args.group_by))
-        if args.command == "check":
-            from .commands.check import check
-
-            return check(args.notes, checker, fmt=args.format, max_bytes=args.max_bytes)
-        if args.command == "query":
-            from .commands.query import query
-
-            return query(args.notes, checker, fmt=args.format)
-        if args.command == "serve":
-            from .commands.serve import serve
-
-            return serve(args.host, args.port, args.workers, args.max_bytes, args.patterns, args.profile)
-        if args.command == "eval":
-            from .commands.eval import evaluate
-
-            return evaluate(args.notes_dir, args.labels, checker, fmt=args.format, min_f1=args.min_f1,
-                            min_code_accuracy=args.min_code_accuracy, indication_labels=args.indications_labels,
-                            min_indication_f1=args.min_indication_f1)
-        if args.command == "audit":
-            from .audit import AuditOptions, bounded_workers
-            from .commands.audit import audit
-
-            options = AuditOptions(patterns=args.patterns, profile=args.profile, resume=args.resume,
-                                   workers=bounded_workers(args.workers), note_timeout=args.note_timeout,
-                                   indications=checker.indications)
-            group_by = _fields(args.group_by)
-            return audit(args.inputs, args.out, options, glob=args.glob, id_column=args.id_column,
-                         text_column=args.text_column, max_bytes=args.max_bytes, fail_on=args.fail_on,
-                         quiet=args.quiet, group_by=group_by, fmt=args.input_format)
-        if args.command == "negatives":
-            from .commands.negatives import negatives
-
-            return negatives(args.inputs, checker, args.id_column, args.text_column, args.max_flagged)
+        return _RUN[args.command](args, checker)
     except NotecheckError as exc:
         print(f"notecheck: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -192,8 +237,6 @@ def main(argv: list[str] | None = None) -> int:
         where = f" at {Path(frame.filename).name}:{frame.lineno}" if frame else ""
         print(f"notecheck: internal error: {type(exc).__name__}{where} (a bug; please report it)", file=sys.stderr)
         return INTERNAL_ERROR
-    return 2
-
 
 if __name__ == "__main__":
     sys.exit(main())

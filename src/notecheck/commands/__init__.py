@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from ..errors import InputError
-from ..readers import DEFAULT_MAX_BYTES, Note, read_note
+from ..inputs import DEFAULT_MAX_BYTES, Note, read_note
 
 
 class NoteFiles:

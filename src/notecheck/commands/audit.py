@@ -8,14 +8,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from ..audit import RESULTS, AuditOptions, Progress, iter_rows, run, summarize, summary_json
-from ..html_report import RunContext, iter_html
+from ..batch.audit import RESULTS, AuditOptions, Progress, iter_rows, run, summarize, summary_json
+from ..outputs.html_report import RunContext, iter_html
 from ..models import Summary
-from ..readers import InputStats, iter_inputs, note_files
+from ..inputs import InputStats, iter_inputs, note_files
 from ..rules import load_patterns
-from ..runfolder import (atomic_file, check_resumable, clear_derived, locked, manifest, write_atomic,
+from ..batch.runfolder import (atomic_file, check_resumable, clear_derived, locked, manifest, write_atomic,
                          write_manifest)
-from ..writers import write_csv
+from ..outputs.table import write_csv
 
 FAIL_ON = ("errors", "incomplete", "never")
 

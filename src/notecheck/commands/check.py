@@ -6,10 +6,12 @@ import sys
 from typing import TextIO
 
 from ..checker import Checker
-from ..queries import draft_queries
-from ..readers import DEFAULT_MAX_BYTES
+from ..inputs import DEFAULT_MAX_BYTES
+from ..outputs.markdown import render_worksheet
+from ..outputs.queries import draft_queries
+from ..outputs.report_json import render_json
+from ..outputs.text import render_text
 from . import NoteFiles
-from ..writers import render_json, render_text, render_worksheet
 
 RENDERERS = {"text": render_text, "json": render_json}
 

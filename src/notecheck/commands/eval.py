@@ -9,9 +9,9 @@ from typing import TextIO
 
 from ..checker import Checker
 from ..errors import InputError
-from ..evaluate import read_labels, render_eval_json, render_eval_text, score
-from ..evaluate_indications import read_indication_labels, render_indication_eval_text, score_indications
-from ..readers import read_note
+from ..evaluation import read_labels, render_eval_json, render_eval_text, score
+from ..indications.evaluate import read_indication_labels, render_indication_eval_text, score_indications
+from ..inputs import read_note
 
 
 def _note_path(folder: Path, note_id: str) -> Path:

@@ -11,7 +11,7 @@ import sys
 from typing import TextIO
 
 from ..checker import Checker
-from ..readers import iter_inputs
+from ..inputs import iter_inputs
 
 
 def negatives(paths: list[str], checker: Checker, id_column: str, text_column: str, max_flagged: int = 0,

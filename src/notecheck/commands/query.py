@@ -6,8 +6,10 @@ import sys
 from typing import TextIO
 
 from ..checker import Checker
-from ..queries import draft_queries
-from ..writers import markdown_text, render_queries_json, render_query_markdown, render_query_text
+from ..outputs.markdown import markdown_text, render_query_markdown
+from ..outputs.queries import draft_queries
+from ..outputs.report_json import render_queries_json
+from ..outputs.text import render_query_text
 from . import NoteFiles
 
 

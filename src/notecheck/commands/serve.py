@@ -6,7 +6,7 @@ import os
 import sys
 from typing import Any, TextIO
 
-from ..readers import DEFAULT_MAX_BYTES
+from ..inputs import DEFAULT_MAX_BYTES
 
 
 def log_config() -> dict[str, Any]:

@@ -19,10 +19,11 @@ import pyarrow.parquet as pq
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from .. import spark as engine
-from ..audit import summary_json
+from ..batch import spark as engine
+from ..batch.audit import summary_json
 from ..errors import InputError
-from ..readers import DEFAULT_MAX_BYTES, iter_csv
+from ..inputs import DEFAULT_MAX_BYTES
+from ..inputs.csvfile import iter_csv
 from ..rules import load_patterns
 from .audit import exit_code
 

@@ -1,0 +1,123 @@
+"""A note as the checker receives it, and one input position of a batch (a note, or the reason there is none).
+
+Every reader decodes bytes here, so a note is judged the same whichever way it arrived: binary, empty and oversized
+notes are refused with a one-line reason; invalid UTF-8 is repaired and flagged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError
+
+DEFAULT_MAX_BYTES = 1_000_000
+TOO_DEEP = "JSON nested too deeply to read"
+OTHER_FIELDS = 65_536
+"""Bytes a JSONL line or CSV record may hold beyond its note, for the id and metadata."""
+
+
+@dataclass(frozen=True)
+class Note:
+    """A note ready to check; ``flags`` records what was repaired on the way in (e.g. invalid UTF-8)."""
+
+    note_id: str
+    text: str
+    source: str
+    flags: tuple[str, ...] = ()
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+def decode_note(data: bytes, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, tuple[str, ...]]:
+    """Decode note bytes: reject binary, oversized and empty notes; repair invalid UTF-8 and say so."""
+    if len(data) > max_bytes:
+        raise InputError(source, f"note is {len(data):,} bytes, over the {max_bytes:,}-byte limit")
+    encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8"  # a BOM says UTF-16, not binary
+    if encoding == "utf-8" and b"\x00" in data[:8192]:
+        raise InputError(source, "binary file (contains NUL bytes), not a text note")
+    flags: tuple[str, ...] = ()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        text = data.decode(encoding, errors="replace")
+        flags = (f"invalid {encoding.upper()} at byte {exc.start}: decoded with replacement characters",)
+    if not text.strip():
+        raise InputError(source, "empty note")
+    return text, flags
+
+
+def read_capped(path: str | Path, max_bytes: int) -> bytes:
+    """A regular file's bytes, at most ``max_bytes + 1`` of them, its size checked before reading.
+
+    Opened non-blocking, so a FIFO cannot hang the run, and checked with fstat on the open descriptor, so a device
+    (/dev/zero behind a symlink) or a huge sparse file is refused before a byte is read.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        problem = "cannot read (a symlink to a missing file)" if os.path.islink(path) else "no such file"
+        raise InputError(str(path), problem) from None
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read ({exc.strerror or exc})") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError(str(path), "is a directory, not a note file")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(str(path), "not a regular file (a pipe, device or socket), not a note")
+        if info.st_size > max_bytes:
+            raise InputError(str(path), f"note is {info.st_size:,} bytes, over the {max_bytes:,}-byte limit")
+        try:
+            return handle.read(max_bytes + 1)
+        except OSError as exc:
+            raise InputError(str(path), f"cannot read ({exc.strerror or exc})") from None
+
+
+def read_note(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Note:
+    """Read one note from a file path, or from standard input when the path is '-'."""
+    if path == "-":
+        text, flags = decode_note(sys.stdin.buffer.read(max_bytes + 1), "<stdin>", max_bytes)
+        return Note(note_id="stdin", text=text, source="<stdin>", flags=flags)
+    text, flags = decode_note(read_capped(path, max_bytes), path, max_bytes)
+    return Note(note_id=Path(path).stem, text=text, source=path, flags=flags)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One input position of a batch: a note to check, or the reason there is none. Never dropped."""
+
+    note_id: str
+    source: str
+    note: Note | None = None
+    error: str | None = None
+
+
+def error_item(note_id: str, source: str, problem: str) -> Item:
+    return Item(note_id=note_id, source=source, error=problem)
+
+
+def item_from_bytes(note_id: str, source: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES,
+                    metadata: dict[str, str] | None = None) -> Item:
+    """The batch item for a note's bytes, however they were read (a file, a JSON field, a Spark row): same checks."""
+    try:
+        text, flags = decode_note(data, source, max_bytes)
+    except InputError as exc:
+        return error_item(note_id, source, exc.problem)
+    return Item(note_id, source, Note(note_id, text, source, flags, metadata or {}))
+
+
+def plain(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def note_id_of(value: object, fallback: str) -> str:
+    """The id as a string; a missing, null or empty id is the row's position, never the string 'null'."""
+    if value is None or value == "" or isinstance(value, (dict, list)):
+        return fallback
+    return plain(value)

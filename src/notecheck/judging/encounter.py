@@ -1,0 +1,61 @@
+"""The encounter judgement: does this document record a procedure performed in this encounter?
+
+Element rules read sentences; a coder first reads the document. A patient-education leaflet, a clinic letter with
+a consent form, a consult, a discharge summary or a follow-up can describe a sacroplasty in the past tense and in
+detail without being its record. The document's type comes from its heading; a typed document still records a
+procedure when it has a procedure record's structure (a time-out, blood loss, the patient positioned prone).
+The rules are data in patterns/encounter.json.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..models import Encounter
+from ..rules import EncounterFile
+
+
+class EncounterJudge:
+    """Compiled once per checker."""
+
+    def __init__(self, rules: EncounterFile) -> None:
+        self.heading_lines = rules.heading_lines
+        # one regex for every type, a named group each: a note's heading lines are searched once, not per type
+        self.types = re.compile("|".join(f"(?P<{name}>{t.pattern})" for name, t in rules.document_types.items()),
+                                re.IGNORECASE | re.MULTILINE)
+        self.labels = {name: t.label for name, t in rules.document_types.items()}
+        self.record = re.compile(rules.procedure_record.pattern, re.IGNORECASE)
+
+    def __call__(self, text: str) -> Encounter:
+        found = self._document_type(text)
+        if found is None:
+            return Encounter(procedure_recorded=True, document_type=None)
+        name, label, line = found
+        evidence = [f"{label}: {line}"]
+        record = self.record.search(text)
+        if record is not None:
+            evidence.append(f"procedure record: {_line_at(text, record.start())}")
+        return Encounter(procedure_recorded=record is not None, document_type=name, evidence=evidence)
+
+    def _document_type(self, text: str) -> tuple[str, str, str] | None:
+        """The first type named near the start of one of the first lines that hold text, where a document says
+        what it is; words after a field label or a sentence ('Addendum: requisition cancelled') name none."""
+        lines = [line for line in text.split("\n", self.heading_lines * 4)[: self.heading_lines * 4]
+                 if line.strip()][: self.heading_lines]
+        for line in lines:
+            for found in self.types.finditer(line, 0, TITLE_CHARS + 80):  # a type stands near the line's start
+                if found.start() > TITLE_CHARS or _LEAD.search(line, 0, found.start()):
+                    break
+                name = found.lastgroup or ""
+                return name, self.labels[name], " ".join(line.split())
+        return None
+
+
+TITLE_CHARS = 40  # a type named further into a line is part of a sentence, not the document's title
+_LEAD = re.compile(r"[:.]")
+
+
+def _line_at(text: str, offset: int) -> str:
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    return " ".join(text[start : end if end >= 0 else len(text)].split())

@@ -1,0 +1,14 @@
+"""Reading the note: normalisation, the medspaCy pipeline, and the plain-data scan it produces.
+
+A note's text goes in; a NoteScan comes out: sentences with their section and role, and target mentions with their
+ConText modifiers, all as plain data whose offsets lead back to the note as written. spaCy and medspaCy are used
+here and nowhere else. This layer may import ``notecheck.rules`` and ``notecheck.errors`` only.
+"""
+
+from .normalize import Normalized, Normalizer
+from .pipeline import build_pipeline, normalize_newlines
+from .scan import Mention, Modifier, NoteScan, Sentence
+from .scanner import Scanner
+
+__all__ = ["Mention", "Modifier", "Normalized", "Normalizer", "NoteScan", "Scanner", "Sentence", "build_pipeline",
+           "normalize_newlines"]

@@ -1,0 +1,147 @@
+"""Two speed-ups of medspaCy components, each applied to one component instance: nothing global is patched.
+
+medspaCy's RegexMatcher rebuilds the note text once per rule, and its ConTextGraph compares every modifier with
+every other one and every target in the Doc. Both give the same results here as medspaCy's own code
+(tests/reading/test_bounded_context.py compares them on every labeled note).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from typing import TYPE_CHECKING, Any
+
+from .sentences import TEXT
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+
+def one_pass_regex(component: Any) -> None:
+    """Make a medspaCy component's regex matching build the note text once per Doc, not once per rule.
+
+    medspaCy's RegexMatcher reads ``Doc.text_with_ws`` (rebuilt from every token on each access) for every
+    rule and twice more for every match that does not fall on token boundaries: over half of the pipeline's
+    time on long notes. The component's own RegexMatcher instance is switched to a subclass whose __call__
+    gives the same matches from one text and a bisect over token offsets; nothing global is patched.
+    """
+    from medspacy.common.medspacy_matcher import MedspacyMatcher
+
+    for value in vars(component).values():
+        if isinstance(value, MedspacyMatcher):
+            inner = value._MedspacyMatcher__regex_matcher  # type: ignore[attr-defined]
+            inner.__class__ = _one_pass_class(type(inner))
+
+
+def _one_pass_class(base: type) -> type:
+    if getattr(base, "_one_pass", False):
+        return base
+
+    class OnePassRegexMatcher(base):  # type: ignore[misc, valid-type]
+        _one_pass = True
+
+        def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
+            text = doc.user_data.get(TEXT) or doc.text_with_ws
+            starts = [token.idx for token in doc]
+            size = len(starts)
+            matches: list[tuple[int, int, int]] = []
+            for match_id, patterns in self._patterns.items():
+                on_match = self._callbacks[match_id]
+                for pattern in patterns:
+                    for found in pattern.finditer(text):
+                        span = doc.char_span(found.start(), found.end())
+                        if span is not None:
+                            start, end = span.start, span.end
+                        else:  # medspaCy's get_token_for_char: start snaps left, end snaps right
+                            i = bisect_left(starts, found.start())
+                            start = i if i < size and starts[i] == found.start() else (i - 1) % size
+                            end = bisect_left(starts, found.end())
+                        if end > start:
+                            matches.append((match_id, start, end))
+                        if on_match is not None:
+                            on_match(self, doc, len(matches) - 1, matches)
+            return matches
+
+    return OnePassRegexMatcher
+
+
+def bounded_context(component: Any) -> None:
+    """Make a ConText component compare each modifier only with the modifiers and targets near it.
+
+    medspaCy's ConTextGraph compares every modifier with every other modifier and every target in the Doc:
+    quadratic in note size (a 200 KB note spent 15 s in 6.4 million comparisons). Scopes lie within a sentence or
+    a short window, so the instance is switched to a subclass that indexes scopes by position and makes the same
+    calls, in the same order, for the pairs whose scopes overlap; every other pair was a no-op (scopes only
+    shrink, and both checks need an overlap). Nothing global is patched.
+    """
+    if not getattr(type(component), "_bounded", False):
+        component.__class__ = _bounded_class(type(component))
+
+
+def _bounded_class(base: type) -> type:
+    from medspacy.context.context_graph import ConTextGraph
+    from medspacy.context.context_modifier import ConTextModifier
+
+    class BoundedContext(base):  # type: ignore[misc, valid-type]
+        _bounded = True
+
+        def __call__(self, doc: Doc, targets: str | None = None) -> Doc:
+            if targets or self.input_span_type != "group" or self.prune_on_target_overlap:
+                return super().__call__(doc, targets)
+            graph = ConTextGraph(prune_on_modifier_overlap=False)
+            graph.targets = doc.spans[self.span_group_name]
+            matcher = self._ConText__matcher
+            graph.modifiers = [ConTextModifier(matcher.rule_map[self.nlp.vocab[match_id].text], start, end, doc,
+                                               max_scope=self.max_scope)
+                               for match_id, start, end in matcher(doc)]
+            _update_scopes(graph.modifiers)
+            graph.edges = _apply_modifiers(graph.modifiers, graph.targets)
+            for target, modifier in graph.edges:
+                target._.modifiers += (modifier,)
+            if self.context_attributes_mapping:
+                self.set_context_attributes(graph.edges)
+            doc._.context_graph = graph
+            return doc
+
+    return BoundedContext
+
+
+class _ScopeIndex:
+    """Modifiers' scopes sorted by start, for the ones that overlap a span."""
+
+    def __init__(self, scopes: list[tuple[int, int]]) -> None:
+        self.scopes = scopes
+        self.order = sorted(range(len(scopes)), key=lambda i: scopes[i][0])
+        self.starts = [scopes[i][0] for i in self.order]
+        self.longest = max((end - start for start, end in scopes), default=0)
+
+    def overlapping(self, start: int, end: int) -> list[int]:
+        """Indexes, ascending, of the scopes that share a token with start..end."""
+        low = bisect_left(self.starts, start - self.longest)
+        high = bisect_left(self.starts, max(end, start + 1))
+        return sorted(i for i in self.order[low:high] if self.scopes[i][1] > start)
+
+
+def _update_scopes(modifiers: list[Any]) -> None:
+    """ConTextGraph.update_scopes for the pairs whose scopes overlap, in its order (i ascending, then j)."""
+    index = _ScopeIndex([m.scope_span for m in modifiers])
+    for i, modifier in enumerate(modifiers):
+        start, end = index.scopes[i]
+        for j in index.overlapping(start, end):
+            if j > i:
+                modifier.limit_scope(modifiers[j])
+                modifiers[j].limit_scope(modifier)
+
+
+def _apply_modifiers(modifiers: list[Any], targets: Any) -> list[tuple[Any, Any]]:
+    """ConTextGraph.apply_modifiers (without pruning) for the modifiers whose scope overlaps each target."""
+    index = _ScopeIndex([m.scope_span for m in modifiers])
+    for target in targets:
+        for i in index.overlapping(target.start, target.end):
+            if modifiers[i].modifies(target):
+                modifiers[i].modify(target)
+    edges = []
+    for modifier in modifiers:
+        modifier.reduce_targets()
+        edges += [(target, modifier) for target in modifier._targets]
+    return edges
+

@@ -1,0 +1,51 @@
+"""Section headers: the regex that finds them in a note, and the category of a header no title matched exactly."""
+
+from __future__ import annotations
+
+import re
+
+from ..rules import OTHER_SECTION, SectionFile
+
+
+def _words(title: str) -> str:
+    return " " + re.sub(r"[^a-z0-9/&]+", " ", title.lower()).strip() + " "
+
+
+class SectionTitles:
+    """Finds the category of a header that no title rule matched exactly ('Consent discussion:').
+
+    An exact title wins; otherwise the first category whose title the header contains, context categories
+    first (so 'Planned procedure' is a plan, not a procedure); otherwise 'other', which counts as performed.
+    """
+
+    def __init__(self, sections: SectionFile) -> None:
+        ordered = sorted(sections.categories.items(), key=lambda item: item[1].role != "context")
+        self.exact = {}
+        for name, category in reversed(ordered):
+            self.exact.update({_words(title): name for title in category.titles})
+        self.contained = [(_words(title), name) for name, category in ordered for title in category.titles]
+
+    def category_of(self, title: str) -> str:
+        words = _words(title)
+        if words in self.exact:
+            return self.exact[words]
+        return next((name for known, name in self.contained if known in words), OTHER_SECTION)
+
+
+def section_pattern(titles: list[str]) -> str:
+    """A header: a title at the start of a line followed by ':' or '-', the title in capitals anywhere followed
+    by ':' (dictated notes run headers into one line), a title after '; ' (one-line notes), or a capitalised
+    title alone on its line."""
+    ordered = sorted(titles, key=len, reverse=True)
+    alternation = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in ordered)
+    caps = "|".join(re.escape(t.upper()).replace(r"\ ", r"[ \t]+") for t in ordered)  # not alternation.upper(),
+    # which turned every '\s' into '\S' and so missed every multi-word title in capitals ('ATTENDING ATTESTATION')
+    aside = r"(?:[ \t]*#?\d{1,2})?(?:[ \t]*\([^()\n]{0,80}\))?"  # 'ADDENDUM #1 (03/19/2025, Dr. X):'
+    enumerator = r"(?:[-*•]\s*|(?:\d{1,2}|[A-Za-z]|[IVX]{1,4})[.)][ \t]+)?"  # '- ', '3. ', 'B) ', 'IV. '
+    return (
+        rf"(?<![^\n])[ \t]*{enumerator}(?:{alternation}){aside}[ \t]*(?::|\s-\s)"
+        rf"|(?<![\w/])(?-i:{caps}){aside}[ \t]*:"
+        rf"|(?<=; )(?:{alternation}){aside}[ \t]*:"
+        rf"|(?<![^\n])[ \t]*(?-i:(?:{caps})(?:[ \t]+[A-Z/&(),'-]+)*)[ \t]*(?=\r?\n)"
+    )
+

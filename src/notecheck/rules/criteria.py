@@ -1,0 +1,130 @@
+"""Criteria sets for the indications checklist (patterns/indications/*.json), validated on load like every rule.
+
+A criteria set is data a CDI lead can read: the words that document each criterion, the value to take, the
+threshold a policy states and the sources with their dates. Thresholds live here, never in code. The seven
+criterion ids are part of the report contract, so every set must define exactly them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field
+
+from .regex import Regex, flexible_spaces
+from .schema import Pattern, StrictModel
+
+CRITERION_IDS: tuple[str, ...] = (
+    "fracture_on_imaging",
+    "etiology",
+    "pain_severity",
+    "failed_conservative_care",
+    "functional_impairment",
+    "contraindications_addressed",
+    "osteoporosis_follow_up",
+)
+CRITERION_STATUSES: tuple[str, ...] = ("documented", "below_threshold", "missing")
+DEFAULT_INDICATIONS = "lcd-vertebral-augmentation"
+
+
+class Source(StrictModel):
+    id: str
+    title: str
+    effective: str = Field(description="Effective dates as notecheck could state them.")
+    verified: bool = Field(description="False when the dates and text were not checked against the source.")
+    comment: str = Field(min_length=3)
+
+
+class Threshold(StrictModel):
+    value: float
+    comment: str = Field(min_length=3)
+
+
+class Cue(Pattern):
+    reason: str | None = Field(default=None, description="Why a mention it discounts did not count, in plain "
+                                                         "words.")
+
+
+class ValueRule(StrictModel):
+    """How a criterion's value is read: a category, a number (pain), a duration in weeks, or a named score."""
+
+    kind: Literal["category", "number", "duration", "score"]
+    categories: dict[str, Regex] = Field(default_factory=dict)
+    date: Regex | None = None
+    from_sentence: bool = Field(default=False, description="Read the category from the whole sentence (the "
+                                                           "imaging modality), not from the matched words.")
+    threshold: list[str] = Field(default_factory=list, description="Threshold names: [outpatient, inpatient] "
+                                                                    "for pain, one name otherwise.")
+    qualitative: str | None = Field(default=None, description="The value a word such as 'severe' gives.")
+    near: int = Field(default=45, description="Most characters between a duration and the care it measures.")
+    blockers: Regex | None = Field(default=None, description="Words between a duration and the care that make it "
+                                                              "the duration of something else.")
+    scored: Regex | None = Field(default=None, description="Score names compared with the threshold.")
+
+
+class Criterion(StrictModel):
+    id: str
+    label: str
+    description: str = Field(min_length=3)
+    terms: list[Regex] = Field(min_length=1)
+    requires: list[Regex] = Field(default_factory=list, description="Each must also match the sentence.")
+    value: ValueRule | None = None
+    discount: list[str] = Field(default_factory=list, description="Cues (names under 'cues') that stop a mention "
+                                                                  "counting; 'historical' is looked for in the "
+                                                                  "mention's clause, the others before it.")
+    exclude: Regex | None = Field(default=None, description="A sentence matching this is not about the criterion.")
+    sections_skipped: list[str] = Field(default_factory=list, description="Section categories never read.")
+    section_requires: dict[str, Regex] = Field(default_factory=dict, description="Section -> words a sentence "
+                                                                           "there must hold to be read (an "
+                                                                           "assessment's 'failed' in a plan).")
+    requires_window: int = Field(default=0, description="Earlier sentences of the same section that may satisfy "
+                                                        "'requires' ('The MRI was reviewed. The left ala shows "
+                                                        "an acute fracture line.').")
+    title_pattern: Regex | None = Field(default=None, description="A note whose first line matches (an imaging "
+                                                                  "report: 'MRI PELVIS') needs no 'requires' that "
+                                                                  "its title already meets.")
+    hint: Regex | None = Field(default=None, description="Words that hint at the criterion where it is missing "
+                                                         "(pain named without a score): grounds for a query.")
+
+
+class CriteriaSet(StrictModel):
+    name: str
+    title: str
+    notice: str = Field(min_length=10)
+    recorded: str
+    sources: list[Source] = Field(min_length=1)
+    thresholds: dict[str, Threshold]
+    inpatient: Cue
+    numbers: dict[str, int]
+    units_in_weeks: dict[str, float]
+    cues: dict[str, Cue]
+    criteria: list[Criterion]
+
+    def problems(self, label: str) -> list[str]:
+        """What pydantic cannot check: the contract's ids, and names that point at other parts of the set."""
+        found = [c.id for c in self.criteria]
+        out = [] if found == list(CRITERION_IDS) else [
+            f"{label}: criteria: expected exactly {', '.join(CRITERION_IDS)} in that order, found {', '.join(found)}"]
+        for needed in ("pseudo_negation", "negated", "hypothetical", "future", "historical"):
+            if needed not in self.cues:
+                out.append(f"{label}: cues: {needed!r} is missing")
+        for criterion in self.criteria:
+            for name in criterion.discount:
+                if name not in self.cues:
+                    out.append(f"{label}: criterion {criterion.id!r} discount: {name!r} is not under 'cues'")
+            for name in criterion.value.threshold if criterion.value else []:
+                if name not in self.thresholds:
+                    out.append(f"{label}: criterion {criterion.id!r} value.threshold: {name!r} is not under "
+                               "'thresholds'")
+        if label.removesuffix(".json").rsplit("/", 1)[-1] != self.name:
+            out.append(f"{label}: name: expected the file's name, found {self.name!r}")
+        return out
+
+    def criterion(self, criterion_id: str) -> Criterion:
+        return next(c for c in self.criteria if c.id == criterion_id)
+
+
+def compile_terms(patterns: list[str]) -> list[re.Pattern[str]]:
+    """Case-insensitive, with a written space matching any whitespace run (notes wrap lines mid-phrase)."""
+    return [re.compile(flexible_spaces(p), re.IGNORECASE) for p in patterns]

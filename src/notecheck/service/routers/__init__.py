@@ -1,0 +1,1 @@
+"""One APIRouter per resource: check, batch, query, worksheet, schema (under /v1), health and the page."""

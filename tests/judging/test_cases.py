@@ -1,0 +1,45 @@
+"""Data-driven element cases, sqlfluff style: one JSON case file per element under tests/cases/.
+
+Each case is a short note and what the checker must conclude; adding a trap means adding a case, not code.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from paths import TESTS
+
+CASE_DIR = TESTS / "cases"
+
+
+def _cases() -> list:
+    params = []
+    for file in sorted(CASE_DIR.glob("*.json")):
+        data = json.loads(file.read_text(encoding="utf-8"))
+        for case in data["cases"]:
+            params.append(pytest.param(data.get("element"), case, id=f"{file.stem}:{case['name']}"))
+    return params
+
+
+@pytest.mark.parametrize(("element", "case"), _cases())
+def test_case(checker, element, case) -> None:
+    report = checker.check_text(case["text"], note_id=case["name"])
+    expect = case["expect"]
+    if "status" in expect:
+        result = report.elements[element]
+        assert result.status == expect["status"], [e.model_dump() for e in result.evidence]
+    if "sides" in expect:
+        assert report.elements[element].sides == expect["sides"]
+    for key in ("laterality", "suggested_code", "complete", "sacral_procedure"):
+        if key in expect:
+            assert getattr(report, key) == expect[key], (key, report.findings)
+    for kind in expect.get("findings", []):
+        assert kind in {f.kind for f in report.findings}, report.findings
+
+
+def test_every_element_has_a_case_file() -> None:
+    from notecheck.rules import ELEMENT_IDS
+
+    assert {p.stem for p in CASE_DIR.glob("*.json")} >= set(ELEMENT_IDS)
