@@ -37,9 +37,10 @@ def test_score_counts_a_disagreement(checker) -> None:
                                        "cavity_creation", "bone_biopsy")}
     label = Label(id="x", sacral=False, laterality="none", elements=statuses, expected_code="0201T")
     report = checker.check_text("Patient seen in clinic for knee pain.", note_id="x")
-    result = score([(label, report)], checker.profile.elements)
+    result = score([(label, report)], {c: p.elements for c, p in checker.patterns.profiles.items()})
     assert result.code_accuracy == 0.0
-    assert [d.field for d in result.disagreements] == ["suggested_code"]
+    assert result.verdict_accuracy == 0.0  # the label implies 0201T incomplete; the clinic note is not applicable
+    assert [d.field for d in result.disagreements] == ["suggested_code", "verdict"]
 
 
 def test_min_bars_fail_with_exit_1(tmp_path: Path) -> None:

@@ -13,34 +13,40 @@ from pathlib import Path
 from .errors import NotecheckError
 from .indications import IndicationReader
 from .judging import Assessor, EncounterJudge, build_report
+from .judging.coding import DEFAULT_CODE
+from .judging.verdict import Billed
 from .models import Encounter, Report
 from .reading import Normalizer, NoteScan, Scanner, normalize_newlines
 from .rules import DEFAULT_INDICATIONS, PatternSet, load_patterns
 
-DEFAULT_PROFILE = "0201T"
 HEADER_CHARS = 2000  # the date of service stands in a note's header; scanning whole long notes cost 0.25 ms each
 
 
 class Checker:
-    """Checks notes against one profile with one pattern set; the NLP pipeline is built on first use."""
+    """Checks notes with one pattern set; the NLP pipeline is built on first use.
 
-    def __init__(self, patterns: PatternSet | str | Path | None = None, profile: str = DEFAULT_PROFILE,
+    ``profile`` is the billed code notes are judged against ('0201T', '0201T-50'); without one, each note is judged
+    against the code its documentation supports."""
+
+    def __init__(self, patterns: PatternSet | str | Path | None = None, profile: str | None = None,
                  prescreen: bool = True, max_bytes: int | None = None,
                  indications: str | None = DEFAULT_INDICATIONS) -> None:
         self.patterns = patterns if isinstance(patterns, PatternSet) else load_patterns(patterns)
         self.indications = indications
         self._indications = self._indication_reader(indications)
-        if profile not in self.patterns.profiles:
-            known = ", ".join(sorted(self.patterns.profiles))
-            raise NotecheckError(f"unknown profile {profile!r}: expected one of {known}")
-        self.profile = self.patterns.profiles[profile]
+        self.profile = profile
+        self.billed = self.parse_billed(profile)
         self._anchors, self._sacral_terms, self._element_terms = self.patterns.prescreen()
         self._use_prescreen = prescreen
         self._max_bytes = max_bytes
         self._date = re.compile(self.patterns.sections.encounter_date, re.IGNORECASE)
-        self._assess = Assessor(self.patterns, self.profile.elements)
+        self._assess = Assessor(self.patterns, self.patterns.profiles[DEFAULT_CODE].elements)
         self._normalize = Normalizer(self.patterns.normalize)
         self._encounter = EncounterJudge(self.patterns.encounter)
+
+    def parse_billed(self, value: str | None) -> Billed | None:
+        """A billed code as written ('0201T', '0201T-50'), checked against the profiles; None for none."""
+        return Billed.parse(value, self.patterns.profiles) if value else None
 
     def _indication_reader(self, name: str | None) -> IndicationReader | None:
         """The criteria set's reader, or None when the checklist is off (``indications=None``)."""
@@ -57,13 +63,6 @@ class Checker:
         if self._max_bytes is not None:  # a note within the byte limit has at most that many characters
             scanner.nlp.max_length = max(scanner.nlp.max_length, self._max_bytes + 1)
         return scanner
-
-    def for_profile(self, profile: str) -> Checker:
-        """A checker for another profile of the same patterns that shares this one's pipeline: the pipeline
-        depends on the patterns only, so a service holding every profile builds (and holds) it once."""
-        other = Checker(self.patterns, profile=profile, prescreen=self._use_prescreen, indications=self.indications)
-        other.__dict__["scanner"] = self.scanner  # fills the cached_property
-        return other
 
     def scan(self, text: str) -> NoteScan:
         """Run the pipeline, or skip it when the note has no sacral term or no element term at all."""
@@ -85,22 +84,27 @@ class Checker:
 
     @cached_property
     def _prescreened(self) -> Report:
-        """The report every pre-screened note gets (nothing to attribute), built once."""
-        scan = NoteScan(text="", prescreened=True)
-        return build_report("", self._assess(scan), self.profile, self.patterns.profiles,
-                            Encounter(procedure_recorded=False, document_type=None), prescreened=True)
+        """The report every pre-screened note without a billed code gets (nothing to attribute), built once."""
+        return self._prescreened_report(None)
 
-    def check_text(self, text: str, note_id: str = "note") -> Report:
+    def _prescreened_report(self, billed: Billed | None) -> Report:
+        scan = NoteScan(text="", prescreened=True)
+        return build_report("", self._assess(scan), self.patterns.profiles,
+                            Encounter(procedure_recorded=False, document_type=None), billed=billed, prescreened=True)
+
+    def check_text(self, text: str, note_id: str = "note", billed: str | None = None) -> Report:
+        """The report for one note; ``billed`` (a code as written, '0201T-50') overrides the checker's own."""
+        code = self.parse_billed(billed) if billed else self.billed
         scan = self.scan(text)
         date = self._date.search(scan.text, 0, HEADER_CHARS)
         encounter_date = date.group(1) if date else None
         encounter = self._encounter(scan.text)
         indications = self._indications(scan) if self._indications else None
         if scan.prescreened:
-            return self._prescreened.model_copy(update={"note_id": note_id, "encounter_date": encounter_date,
-                                                        "encounter": encounter, "indications": indications})
-        assessment = self._assess(scan)
-        report = build_report(note_id, assessment, self.profile, self.patterns.profiles, encounter,
+            base = self._prescreened if code is None else self._prescreened_report(code)
+            return base.model_copy(update={"note_id": note_id, "encounter_date": encounter_date,
+                                           "encounter": encounter, "indications": indications})
+        report = build_report(note_id, self._assess(scan), self.patterns.profiles, encounter, billed=code,
                               encounter_date=encounter_date)
         return report.model_copy(update={"indications": indications}) if indications else report
 
@@ -115,6 +119,6 @@ def default_checker() -> Checker:
     return _default
 
 
-def check_text(text: str, note_id: str = "note") -> Report:
-    """Check one note with the shipped patterns and the 0201T profile."""
-    return default_checker().check_text(text, note_id=note_id)
+def check_text(text: str, note_id: str = "note", billed: str | None = None) -> Report:
+    """Check one note with the shipped patterns, against its billed code if given, else the code it supports."""
+    return default_checker().check_text(text, note_id=note_id, billed=billed)

@@ -9,12 +9,18 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 
 Status = Literal["documented", "not_performed", "missing"]
 Requirement = Literal["required", "when_performed", "not_required"]
 Laterality = Literal["bilateral", "left", "right", "unspecified", "none"]
 Side = Literal["left", "right"]
+Verdict = Literal["not_applicable", "complete", "incomplete", "review"]
+"""The one verdict every surface shows. not_applicable: the document records no sacral augmentation in this
+encounter. complete: the documentation supports a code and documents every element that code requires.
+incomplete: a sacral augmentation is recorded but a required element of the code it is judged against is missing
+(or it was discontinued, or its side cannot be told, or it supports another code than the one billed). review: a
+person should read it (the learned reader and the rules disagree, or the learned reader is unsure)."""
 
 
 class _Model(BaseModel):
@@ -119,17 +125,30 @@ class Indications(_Model):
 
 
 class Report(_Model):
-    """What one note documents for the profile's code."""
+    """What one note documents, and the verdict against the code it was judged against."""
 
     schema_version: str = SCHEMA_VERSION
     note_id: str
-    profile: str
+    verdict: Verdict = Field(description="not_applicable, complete, incomplete or review: the one verdict every "
+                                         "output shows.")
+    verdict_reasons: list[str] = Field(default_factory=list, description="Why, in plain words: what is missing, "
+                                                                         "or why the note is not applicable or in "
+                                                                         "review.")
+    profile: str | None = Field(description="The code the note was judged against: the billed code when one was "
+                                            "given, else the code its documentation supports (for a sacral "
+                                            "procedure that supports none, the code it set out to do); null when "
+                                            "not applicable.")
+    billed_code: str | None = Field(default=None, description="The billed code given with the note (--billed, a "
+                                                              "billed_code field or column, a request field).")
+    billed_modifier: str | None = Field(default=None, description="A modifier given with the billed code "
+                                                                  "('0201T-50' -> '50').")
     sacral_procedure: bool = Field(description="Sacral cement augmentation documented in this encounter.")
     laterality: Laterality
     elements: dict[str, ElementResult]
-    missing_required: list[str]
-    complete: bool
-    suggested_code: str | None
+    missing_required: list[str] = Field(description="Elements the judged-against code requires that are not "
+                                                    "documented.")
+    complete: bool = Field(description="True exactly when the verdict is complete.")
+    suggested_code: str | None = Field(description="The code the documentation supports: 0201T, 0200T or null.")
     findings: list[Finding]
     encounter: Encounter
     ledger: dict[str, dict[Side, LedgerEntry]] = Field(
@@ -144,9 +163,8 @@ class Report(_Model):
     )
 
 
-Outcome = Literal["complete", "incomplete", "not_applicable", "error"]
-"""not_applicable: the note documents no sacral procedure (no sacral cement augmentation), so 0201T/0200T does not
-apply; it is neither complete nor a documentation gap."""
+Outcome = Literal["complete", "incomplete", "review", "not_applicable", "error"]
+"""A batch row's outcome: the report's verdict, or error when the note could not be checked."""
 
 
 class AuditRow(_Model):
@@ -166,7 +184,8 @@ class Summary(_Model):
     """Batch figures; outcome counts add up to the number of inputs."""
 
     inputs: int
-    outcomes: dict[str, int] = Field(description="complete / incomplete / not_applicable / error -> count")
+    outcomes: dict[str, int] = Field(description="complete / incomplete / review / not_applicable / error -> "
+                                                  "count")
     codes: dict[str, int] = Field(description="0201T / 0200T / none -> count, over checked notes")
     missing_rates: dict[str, float] = Field(
         description="Element id -> share of the notes where the element was due (required by the profile of the "
@@ -183,7 +202,8 @@ class Summary(_Model):
     left_out_by_glob: int = Field(default=0, description="Files in input folders that the --glob left out.")
     indications: dict[str, dict[str, int]] = Field(
         default_factory=dict, description="Indications checklist (coverage aid, not a coding rule): criterion -> "
-                                          "status -> count, over the notes that document a sacral procedure.")
+                                          "status -> count, over the applicable notes (verdict other than "
+                                          "not_applicable).")
 
 
 class Indicator(_Model):
@@ -205,3 +225,6 @@ class Query(_Model):
     question: str
     response: Literal["multiple_choice", "open_ended"]
     options: list[str]
+    audience: Literal["provider", "prior_authorization"] = Field(
+        default="provider", description="provider: a documentation query for the physician; prior_authorization: a "
+                                        "coverage question for prior-authorisation staff (only on request).")

@@ -34,7 +34,7 @@ def evaluate(notes_dir: str, labels_path: str, checker: Checker, fmt: str = "tex
     for label in labels:
         note = read_note(str(_note_path(folder, label.id)))
         pairs.append((label, checker.check_text(note.text, note_id=label.id)))
-    result = score(pairs, checker.profile.elements)
+    result = score(pairs, {code: profile.elements for code, profile in checker.patterns.profiles.items()})
     failed = []
     if not indication_labels:
         out.write(render_eval_json(result) if fmt == "json" else render_eval_text(result))

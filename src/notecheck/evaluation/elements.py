@@ -53,6 +53,8 @@ class EvalResult(BaseModel):
     notes: int
     elements: dict[str, ElementScore]
     code_accuracy: float
+    verdict_accuracy: float = Field(description="Share of notes whose verdict is the one the labels imply "
+                                                "(expected_verdict).")
     complete_accuracy: float
     laterality_accuracy: float
     disagreements: list[Disagreement]
@@ -85,9 +87,15 @@ def ratio(num: int, den: int) -> float:
     return round(num / den, 4) if den else 1.0
 
 
-def _expected_complete(label: Label, profile: str, requirements: dict[str, str]) -> bool:
-    required = [e for e, r in requirements.items() if r == "required"]
-    return label.expected_code == profile and all(label.elements[e] == "documented" for e in required)
+def expected_verdict(label: Label, requirements: dict[str, dict[str, str]]) -> str:
+    """The verdict the labels imply, judged (as the checker judges by default) against the code they support:
+    complete when every element that code requires is documented, else incomplete; a sacral cement injection
+    whose side cannot be told is incomplete; anything else is not applicable. (A discontinued procedure, which the
+    checker calls incomplete, labels as no code and not sacral, so it counts here as not applicable.)"""
+    if label.expected_code in requirements:
+        required = [e for e, r in requirements[label.expected_code].items() if r == "required"]
+        return "complete" if all(label.elements[e] == "documented" for e in required) else "incomplete"
+    return "incomplete" if label.sacral and label.laterality == "unspecified" else "not_applicable"
 
 
 def _evidence(report: Report, element: str) -> list[str]:
@@ -95,10 +103,10 @@ def _evidence(report: Report, element: str) -> list[str]:
             for e in report.elements[element].evidence[:4]]
 
 
-def score(pairs: Iterable[tuple[Label, Report]], requirements: dict[str, str]) -> EvalResult:
-    """Compare each report with its label."""
+def score(pairs: Iterable[tuple[Label, Report]], requirements: dict[str, dict[str, str]]) -> EvalResult:
+    """Compare each report with its label; ``requirements`` maps each code to its elements' requirements."""
     confusion = {e: {s: {t: 0 for t in STATUSES} for s in STATUSES} for e in ELEMENT_IDS}
-    code_hits = complete_hits = side_hits = notes = 0
+    code_hits = complete_hits = side_hits = verdict_hits = notes = 0
     disagreements: list[Disagreement] = []
     for label, report in pairs:
         notes += 1
@@ -120,7 +128,13 @@ def score(pairs: Iterable[tuple[Label, Report]], requirements: dict[str, str]) -
         if report.laterality != label.laterality and code == label.expected_code:
             disagreements.append(Disagreement(note_id=label.id, field="laterality", expected=label.laterality,
                                               got=report.laterality, tags=label.tags))
-        complete_hits += report.complete == _expected_complete(label, report.profile, requirements)
+        expected = expected_verdict(label, requirements)
+        verdict_hits += report.verdict == expected
+        complete_hits += report.complete == (expected == "complete")
+        if report.verdict != expected:
+            disagreements.append(Disagreement(note_id=label.id, field="verdict", expected=expected,
+                                              got=report.verdict, evidence=report.verdict_reasons[:2],
+                                              tags=label.tags))
     elements: dict[str, ElementScore] = {}
     for element, matrix in confusion.items():
         tp = matrix["documented"]["documented"]
@@ -134,6 +148,7 @@ def score(pairs: Iterable[tuple[Label, Report]], requirements: dict[str, str]) -
         notes=notes,
         elements=elements,
         code_accuracy=ratio(code_hits, notes),
+        verdict_accuracy=ratio(verdict_hits, notes),
         complete_accuracy=ratio(complete_hits, notes),
         laterality_accuracy=ratio(side_hits, notes),
         disagreements=disagreements,
@@ -146,6 +161,7 @@ def render_eval_text(result: EvalResult) -> str:
     for element, s in result.elements.items():
         lines.append(f"{element:<28} {s.precision:>9.3f} {s.recall:>7.3f} {s.f1:>7.3f} {s.support:>8}")
     lines += ["", f"code accuracy       {result.code_accuracy:.3f}",
+              f"verdict accuracy    {result.verdict_accuracy:.3f}",
               f"complete accuracy   {result.complete_accuracy:.3f}",
               f"laterality accuracy {result.laterality_accuracy:.3f}", "",
               "status confusion (rows: expected, columns: checker; all elements)",

@@ -1,11 +1,15 @@
-"""Code logic: from element results and sides to laterality, the suggested code, completeness and findings."""
+"""Code logic: from element results and sides to laterality, the suggested code, the verdict and findings."""
 
 from __future__ import annotations
 
-from ..models import Encounter, Finding, LedgerEntry, Report
+from ..models import ElementResult, Encounter, Finding, LedgerEntry, Report
 from ..rules import Profile
 from .assess import Assessment, withdraw
 from .judged import BOTH
+from .verdict import PRESCREENED_REASON, Billed, Facts, Judgement, judge
+
+DEFAULT_CODE = "0201T"
+"""Whose element requirements a not-applicable note's rows show: the bilateral code the tool is named for."""
 
 _SIDE_WORD = {frozenset({"left"}): "left", frozenset({"right"}): "right"}
 
@@ -39,8 +43,10 @@ def _other_site_findings(assessment: Assessment) -> list[Finding]:
     return findings
 
 
-def build_report(note_id: str, assessment: Assessment, profile: Profile, profiles: dict[str, Profile],
-                 encounter: Encounter, prescreened: bool = False, encounter_date: str | None = None) -> Report:
+def build_report(note_id: str, assessment: Assessment, profiles: dict[str, Profile], encounter: Encounter,
+                 billed: Billed | None = None, prescreened: bool = False,
+                 encounter_date: str | None = None) -> Report:
+    """The report: laterality and the supported code, the verdict against the billed or supported code, findings."""
     elements = assessment.elements
     if encounter.procedure_recorded:
         laterality = laterality_of(assessment)
@@ -48,20 +54,67 @@ def build_report(note_id: str, assessment: Assessment, profile: Profile, profile
         reason = f"the document records no procedure ({encounter.document_type or 'unknown'})"
         laterality, elements = "none", withdraw(elements, reason, keep_negations=False)
     code = suggest_code(laterality, profiles)
-    missing = [e for e, r in elements.items() if r.requirement == "required" and r.status != "documented"]
-    sides_ok = (laterality == "bilateral") if profile.sides == "bilateral" else laterality in ("left", "right")
+    named = any(i.mention.category == "sacral_procedure" and i.counted == "documented" for i in assessment.judged)
+    facts = Facts(elements=elements, laterality=laterality, supported=code, needle_sides=assessment.needle_sides,
+                  augmentation_named=named, declared_bilateral=bool(assessment.declared_sides), encounter=encounter,
+                  prescreened=prescreened)
+    judgement = judge(facts, billed, profiles)
+    against = judgement.against or profiles[DEFAULT_CODE]
+    elements = {e: r.model_copy(update={"requirement": against.elements[e]}) for e, r in elements.items()}
+    return Report(
+        note_id=note_id,
+        verdict=judgement.verdict,
+        verdict_reasons=judgement.reasons,
+        profile=judgement.against.code if judgement.against else None,
+        billed_code=billed.code if billed else None,
+        billed_modifier=billed.modifier if billed else None,
+        sacral_procedure=laterality != "none",
+        laterality=laterality,
+        elements=elements,
+        missing_required=judgement.missing,
+        complete=judgement.verdict == "complete",
+        suggested_code=code,
+        findings=_findings(assessment, elements, laterality, code, judgement, encounter, prescreened),
+        encounter=encounter,
+        ledger=assessment.ledger if encounter.procedure_recorded else {
+            act: {side: LedgerEntry(state="unknown") for side in row} for act, row in assessment.ledger.items()},
+        encounter_date=encounter_date,
+        prescreened=prescreened,
+    )
+
+
+def _findings(assessment: Assessment, elements: dict[str, ElementResult], laterality: str, code: str | None,
+              judgement: Judgement, encounter: Encounter, prescreened: bool) -> list[Finding]:
+    """What a coder should know beside the verdict, each with a stable kind."""
     findings: list[Finding] = []
     if not encounter.procedure_recorded and any(e.evidence for e in elements.values()):
         findings.append(Finding(kind="no_procedure_recorded",
                                 message=f"This document is a {encounter.evidence[0]}: it describes but does not "
                                         "record a procedure performed in this encounter, so no code is suggested."))
-    for element_id in missing:
-        label = elements[element_id].label
-        status = elements[element_id].status
-        if element_id == "bilateral_needle_placement" and elements[element_id].sides:
+    for element_id in judgement.missing:
+        result = elements[element_id]
+        if element_id == "bilateral_needle_placement" and result.sides:
             continue  # said below in laterality terms
-        verb = "is documented as not performed" if status == "not_performed" else "is not documented"
-        findings.append(Finding(kind="missing_required", element=element_id, message=f"{label} {verb}."))
+        verb = "is documented as not performed" if result.status == "not_performed" else "is not documented"
+        findings.append(Finding(kind="missing_required", element=element_id, message=f"{result.label} {verb}."))
+    findings += judgement.findings
+    findings += _side_findings(assessment, laterality)
+    findings.extend(_other_site_findings(assessment))
+    if code is not None:
+        seen: set[str] = set()
+        for item in assessment.codes:
+            message = item.mention.finding.format(text=item.mention.text) if item.mention.finding else ""
+            if message and message not in seen:
+                seen.add(message)
+                findings.append(Finding(kind=item.mention.category, message=message))
+    if prescreened:
+        findings.append(Finding(kind="no_sacral_vocabulary", message=PRESCREENED_REASON))
+    return findings
+
+
+def _side_findings(assessment: Assessment, laterality: str) -> list[Finding]:
+    """One side documented, cement on one side of two needles, an undeterminable side, a title that says more."""
+    findings: list[Finding] = []
     if laterality in ("left", "right"):
         findings.append(Finding(
             kind="unilateral",
@@ -85,31 +138,4 @@ def build_report(note_id: str, assessment: Assessment, profile: Profile, profile
                     f"{laterality} side.",
             evidence=assessment.declared_sides[:2],
         ))
-    findings.extend(_other_site_findings(assessment))
-    if code is not None:
-        seen: set[str] = set()
-        for item in assessment.codes:
-            message = item.mention.finding.format(text=item.mention.text) if item.mention.finding else ""
-            if message and message not in seen:
-                seen.add(message)
-                findings.append(Finding(kind=item.mention.category, message=message))
-    if prescreened:
-        findings.append(Finding(kind="no_sacral_vocabulary",
-                                message="No sacral site named together with needle, cement, imaging, cavity or "
-                                        "biopsy terms: not a sacral augmentation note."))
-    return Report(
-        note_id=note_id,
-        profile=profile.code,
-        sacral_procedure=laterality != "none",
-        laterality=laterality,
-        elements=elements,
-        missing_required=missing,
-        complete=code == profile.code and not missing and sides_ok,
-        suggested_code=code,
-        findings=findings,
-        encounter=encounter,
-        ledger=assessment.ledger if encounter.procedure_recorded else {
-            act: {side: LedgerEntry(state="unknown") for side in row} for act, row in assessment.ledger.items()},
-        encounter_date=encounter_date,
-        prescreened=prescreened,
-    )
+    return findings
