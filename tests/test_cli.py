@@ -57,7 +57,7 @@ def test_stdin_and_deterministic_bytes() -> None:
     note = (SAMPLES / "unilateral_right.txt").read_bytes()
     first = run("check", "--format", "json", "-", stdin=note)
     second = run("check", "--format", "json", "-", stdin=note)
-    assert first.returncode == 1
+    assert first.returncode == 0  # a complete 0200T note
     assert first.stdout == second.stdout
     assert json.loads(first.stdout)["suggested_code"] == "0200T"
 
@@ -72,3 +72,40 @@ def test_schema_command_matches_committed_schema() -> None:
     proc = run("schema")
     committed = (Path(__file__).resolve().parent.parent / "schema" / "report.schema.json").read_bytes()
     assert proc.stdout == committed
+
+
+def test_one_verdict_and_exit_codes_for_schedulers(tmp_path: Path) -> None:
+    """Issue 18's bars: a non-sacral note is not applicable and exits 0; a documented one-sided note is complete
+    for 0200T and exits 0, and incomplete, naming both codes, when billed 0201T; --profile is accepted after the
+    subcommand; a folder given to check, or a missing input to negatives or audit, is a usage error (2)."""
+    knee = run("check", str(SAMPLES / "lumbar_kyphoplasty_trap.txt"))
+    assert knee.returncode == 0 and knee.stdout.decode().split("\n")[0].endswith(
+        "NOT APPLICABLE: No sacral augmentation is documented in this note.")
+    one_side = run("check", str(SAMPLES / "unilateral_right.txt"))
+    assert one_side.returncode == 0
+    assert "COMPLETE: the documentation supports 0200T (right)" in one_side.stdout.decode().split("\n")[0]
+    table = one_side.stdout.decode().split("Indications checklist")[0]
+    assert "MISSING" not in table and "(optional)" in table  # the bilateral element is not required of 0200T
+    billed = run("check", "--billed", "0201T", str(SAMPLES / "unilateral_right.txt"))
+    first = billed.stdout.decode().split("\n")[0]
+    assert billed.returncode == 1 and "INCOMPLETE against 0201T" in first and "supports 0200T; billed 0201T" in first
+    alias = run("check", "--profile", "0200T", "--format", "json", str(SAMPLES / "unilateral_right.txt"))
+    assert alias.returncode == 0 and json.loads(alias.stdout)["billed_code"] == "0200T"
+    modifier = json.loads(run("check", "--billed", "0201T-50", "--format", "json",
+                              str(SAMPLES / "bilateral_complete.txt")).stdout)
+    assert (modifier["verdict"], modifier["billed_code"], modifier["billed_modifier"]) == ("complete", "0201T", "50")
+    folder = run("check", str(SAMPLES))
+    assert folder.returncode == 2 and "is a directory" in folder.stderr.decode()
+    assert run("negatives", str(tmp_path / "absent.csv")).returncode == 2
+    absent = run("audit", str(tmp_path / "absent"), "-o", str(tmp_path / "out"), "--quiet")
+    assert absent.returncode == 2 and "no such file or folder" in absent.stderr.decode()
+
+
+def test_queries_on_a_complete_note_and_no_internal_names(tmp_path: Path) -> None:
+    complete = run("query", str(SAMPLES / "bilateral_complete.txt"))
+    assert complete.returncode == 0 and "No query needed" in complete.stdout.decode()
+    drafted = run("query", *map(str, sorted(SAMPLES.glob("*.txt")))).stdout.decode()
+    physician_text = "\n".join(line for line in drafted.splitlines() if not line.startswith(("===", "Note: ")))
+    for internal in ("procedure_title", "missing_required", "laterality_undetermined", "cement_injection",
+                     "bilateral_needle_placement", "other section"):
+        assert internal not in physician_text, internal

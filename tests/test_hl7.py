@@ -82,7 +82,7 @@ def test_mllp_and_fhs_envelopes_give_the_same_rows_as_the_plain_file(tmp_path: P
                         for kind in ("", "_mllp", "_fhs"))
     assert len(plain) == 4
     assert plain == mllp == fhs
-    assert [r["outcome"] for r in plain] == ["complete", "incomplete", "error", "incomplete"]
+    assert [r["outcome"] for r in plain] == ["complete", "incomplete", "error", "complete"]
 
 
 def test_escapes_decode_and_obx_order_wins(tmp_path: Path) -> None:

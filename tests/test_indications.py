@@ -173,10 +173,13 @@ def test_queries_ask_without_naming_a_number(checker: Checker) -> None:
     """Pain named without a rating and care without its course get a query that asks for neither number."""
     text = (FIXTURES / "i005_wrong_kind.txt").read_text(encoding="utf-8")
     report = checker.check_text(text, note_id="i005")
-    gaps = {q.gap: q for q in draft_queries(report, checker.patterns)}
+    assert not [q for q in draft_queries(report, checker.patterns) if q.audience != "provider"]  # only on request
+    gaps = {q.gap: q for q in draft_queries(report, checker.patterns, indication_queries=True)}
     assert "indication_failed_conservative_care" in gaps
+    assert gaps["indication_failed_conservative_care"].audience == "prior_authorization"
     pain_free = checker.check_text(text.replace("Back pain for 3 months despite acetaminophen.", ""))
-    assert "indication_failed_conservative_care" not in {q.gap for q in draft_queries(pain_free, checker.patterns)}
+    assert "indication_failed_conservative_care" not in {q.gap for q in draft_queries(pain_free, checker.patterns,
+                                                                                      indication_queries=True)}
     for query in gaps.values():
         if query.gap.startswith("indication_"):
             assert not re.search(r"\d", query.question + " ".join(query.options))

@@ -33,6 +33,23 @@ def _positive(value: str) -> float:
     return number
 
 
+def _billed_option(command: argparse.ArgumentParser) -> None:
+    """--billed CODE (alias --profile, also after the subcommand): judge notes against the billed code."""
+    command.add_argument("--billed", "--profile", dest="billed", default=argparse.SUPPRESS, metavar="CODE",
+                         help="the billed code to judge notes against, e.g. 0201T or 0201T-50 (default: the code "
+                              "each note's documentation supports)")
+
+
+def _fail_on(value: str) -> str:
+    from .commands.audit import parse_fail_on
+
+    try:
+        parse_fail_on(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
+
+
 def _indications_option(command: argparse.ArgumentParser) -> None:
     command.add_argument("--indications", default="lcd-vertebral-augmentation", metavar="NAME",
                          help="indications criteria set, patterns/indications/NAME.json, checked beside the elements "
@@ -88,8 +105,9 @@ def _add_audit(commands: _Commands) -> argparse.ArgumentParser:
     audit.add_argument("--group-by", default="", metavar="FIELD,...",
                        help="metadata fields to break outcomes down by in the summary and report (default: none)")
     audit.add_argument("--resume", action="store_true", help="continue an interrupted run in the same folder")
-    audit.add_argument("--fail-on", choices=["errors", "incomplete", "never"], default="incomplete",
-                       help="what makes the exit code 1 (default: incomplete notes or error rows)")
+    audit.add_argument("--fail-on", type=_fail_on, default="incomplete,review", metavar="LIST",
+                       help="verdicts that make the exit code 1 besides error rows: a comma list of incomplete, "
+                            "review; 'errors' for error rows only; 'never' (default: incomplete,review)")
     audit.add_argument("--quiet", action="store_true", help="no progress bar or closing line on stderr")
     audit.add_argument("--format", choices=["auto", "hl7"], default="auto", dest="input_format",
                        help="hl7: read every input file as HL7 v2 (default auto: .hl7 files and files starting "
@@ -113,7 +131,7 @@ def _add_serve(commands: _Commands) -> None:
     serve.add_argument("--max-bytes", type=int, default=1_000_000, help="request body limit (default: 1 MB)")
 
 
-def _add_spark(commands: _Commands) -> None:
+def _add_spark(commands: _Commands) -> argparse.ArgumentParser:
     spark = commands.add_parser("spark", help="audit on Apache Spark: write results.parquet and summary.json")
     spark.add_argument("inputs", nargs="+", metavar="INPUT", help="Parquet, .jsonl, .csv, or folders of .txt notes")
     spark.add_argument("-o", "--out", default="spark-out", help="output folder (default: spark-out)")
@@ -123,11 +141,12 @@ def _add_spark(commands: _Commands) -> None:
     spark.add_argument("--id-column", default="note_id", help="CSV/Parquet column holding the note id")
     spark.add_argument("--text-column", default="text", help="CSV/Parquet column holding the note text")
     spark.add_argument("--max-bytes", type=int, default=1_000_000, help="notes larger than this are error rows")
-    spark.add_argument("--fail-on", choices=["errors", "incomplete", "never"], default="incomplete",
-                       help="what makes the exit code 1 (default: incomplete notes or error rows)")
+    spark.add_argument("--fail-on", type=_fail_on, default="incomplete,review", metavar="LIST",
+                       help="as audit's --fail-on (default: incomplete,review)")
     spark.add_argument("--quiet", action="store_true", help="no progress or closing line on stderr")
     spark.add_argument("--group-by", default="", metavar="FIELD,...",
                        help="break the summary down by these input columns (none by default)")
+    return spark
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -136,14 +155,23 @@ def _parser() -> argparse.ArgumentParser:
         description="Check procedure notes for the documentation CPT 0201T/0200T (sacroplasty) requires.",
     )
     parser.add_argument("--patterns", metavar="DIR", help="pattern directory to use instead of the shipped one")
-    parser.add_argument("--profile", default="0201T", help="code profile to check against (default: 0201T)")
+    parser.add_argument("--billed", "--profile", dest="billed", default=None, metavar="CODE",
+                        help="the billed code to judge notes against, e.g. 0201T or 0201T-50 (default: the code each "
+                             "note's documentation supports); also accepted after the subcommand")
     commands = parser.add_subparsers(dest="command", required=True)
-    with_indications = [_add_check(commands), _add_query(commands), _add_eval(commands), _add_audit(commands)]
+    check, query, audit = _add_check(commands), _add_query(commands), _add_audit(commands)
+    evaluate = _add_eval(commands)
     _add_negatives(commands)
     _add_serve(commands)
-    _add_spark(commands)
-    for command in with_indications:
+    spark = _add_spark(commands)
+    for command in (check, query, evaluate, audit):
         _indications_option(command)
+    for command in (check, query, audit, spark):
+        _billed_option(command)
+    for command in (check, query):
+        command.add_argument("--indication-queries", action="store_true",
+                             help="also draft coverage questions for prior-authorisation staff where the "
+                                  "indications checklist finds a criterion named without its value")
     commands.add_parser("schema", help="print the JSON Schema of the report contract")
     return parser
 
@@ -160,26 +188,27 @@ def _spark(args: argparse.Namespace, checker: Checker) -> int:
         raise NotecheckError(f"the spark command needs PySpark: pip install 'notecheck[spark]' ({exc})")
     return spark_audit(args.inputs, args.out, master=args.master, partitions=args.partitions,
                        id_column=args.id_column, text_column=args.text_column, glob=args.glob,
-                       max_bytes=args.max_bytes, patterns=args.patterns, profile=args.profile,
+                       max_bytes=args.max_bytes, patterns=args.patterns, profile=args.billed,
                        fail_on=args.fail_on, quiet=args.quiet, group_by=_fields(args.group_by))
 
 
 def _check(args: argparse.Namespace, checker: Checker) -> int:
     from .commands.check import check
 
-    return check(args.notes, checker, fmt=args.format, max_bytes=args.max_bytes)
+    return check(args.notes, checker, fmt=args.format, max_bytes=args.max_bytes,
+                 indication_queries=args.indication_queries)
 
 
 def _query(args: argparse.Namespace, checker: Checker) -> int:
     from .commands.query import query
 
-    return query(args.notes, checker, fmt=args.format)
+    return query(args.notes, checker, fmt=args.format, indication_queries=args.indication_queries)
 
 
 def _serve(args: argparse.Namespace, checker: Checker) -> int:
     from .commands.serve import serve
 
-    return serve(args.host, args.port, args.workers, args.max_bytes, args.patterns, args.profile)
+    return serve(args.host, args.port, args.workers, args.max_bytes, args.patterns, args.billed)
 
 
 def _eval(args: argparse.Namespace, checker: Checker) -> int:
@@ -194,7 +223,7 @@ def _audit(args: argparse.Namespace, checker: Checker) -> int:
     from .batch.audit import AuditOptions, bounded_workers
     from .commands.audit import audit
 
-    options = AuditOptions(patterns=args.patterns, profile=args.profile, resume=args.resume,
+    options = AuditOptions(patterns=args.patterns, profile=args.billed, resume=args.resume,
                            workers=bounded_workers(args.workers), note_timeout=args.note_timeout,
                            indications=checker.indications)
     return audit(args.inputs, args.out, options, glob=args.glob, id_column=args.id_column,
@@ -224,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         from .checker import Checker
 
         indications = getattr(args, "indications", "lcd-vertebral-augmentation")
-        checker = Checker(args.patterns, profile=args.profile, max_bytes=getattr(args, "max_bytes", None),
+        checker = Checker(args.patterns, profile=args.billed, max_bytes=getattr(args, "max_bytes", None),
                           indications=None if indications == "none" else indications)
         return _RUN[args.command](args, checker)
     except NotecheckError as exc:

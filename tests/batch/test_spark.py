@@ -21,7 +21,7 @@ JAVA = shutil.which("java") or (os.environ.get("JAVA_HOME") and shutil.which("ja
                                                                             + "/bin"))
 pytestmark = pytest.mark.skipif(not JAVA, reason="no Java runtime on PATH or JAVA_HOME (Spark needs Java 17+)")
 
-from paths import CORPUS, ROOT
+from paths import CORPUS
 from pyspark.sql import SparkSession  # noqa: E402
 
 from notecheck.errors import NotecheckError  # noqa: E402
@@ -228,7 +228,7 @@ def test_cli_reads_parquet_with_named_columns(tmp_path: Path) -> None:
     assert got["1"]["outcome"] == "complete" and got["1"]["site"] == "north"
     assert got["2"]["outcome"] == "error" and got["2"]["error"] == "no 'text' string in this row"
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["outcomes"] == {"complete": 1, "incomplete": 0, "not_applicable": 0, "error": 1}
+    assert summary["outcomes"] == {"complete": 1, "incomplete": 0, "review": 0, "not_applicable": 0, "error": 1}
     assert summary["by_metadata"] == {"site": {"north": {"complete": 1}, "south": {"error": 1}}}
     assert not (out / "_staging").exists()
 

@@ -6,7 +6,6 @@ Each case is a short note and what the checker must conclude; adding a trap mean
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from paths import TESTS

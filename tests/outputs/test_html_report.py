@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from browser import chromium, run_chromium
 
 from notecheck import Checker
 from notecheck.models import AuditRow, Summary
@@ -95,41 +94,23 @@ def test_large_batch_stays_small(checker: Checker, root: Path, rows: list[AuditR
     assert "+2 more sentences" in page  # a001's needle element: six mentions in five sentences
 
 
-def _chromium() -> str:
-    for candidate in ("/usr/bin/chromium", shutil.which("chromium")):
-        if candidate and Path(candidate).is_file():
-            return candidate
-    pytest.skip("chromium is not installed (apt-get install -y chromium); the browser test needs it")
-
-
-def _run_chromium(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    flags = [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={profile}",
-    ]
-    result = subprocess.run([binary, *flags, *args], capture_output=True, text=True, timeout=60, check=False)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result
-
-
 def test_filter_script_runs_in_headless_chromium(rows: list[AuditRow], summary: Summary, tmp_path: Path) -> None:
-    binary = _chromium()
+    binary = chromium()
     page = tmp_path / "audit.html"
     page.write_text(render_html(rows, summary), encoding="utf-8")
 
-    dom = _run_chromium(binary, tmp_path / "profile-all", "--dump-dom", page.as_uri()).stdout
+    dom = run_chromium(binary, tmp_path / "profile-all", "--dump-dom", page.as_uri()).stdout
     assert 'data-ready="1"' in dom, "the filter script did not run to its end"
     assert dom.count("<article ") == len(rows) and " hidden" not in dom
     assert "3 of 3 notes shown" in dom
 
     # '#errors' starts the page on the errors filter: only the error card stays visible
-    dom = _run_chromium(binary, tmp_path / "profile-errors", "--dump-dom", page.as_uri() + "#errors").stdout
+    dom = run_chromium(binary, tmp_path / "profile-errors", "--dump-dom", page.as_uri() + "#errors").stdout
     assert 'data-ready="1"' in dom and "1 of 3 notes shown" in dom
     hidden = re.findall(r'<article [^>]*id="row-(\d)"[^>]*\bhidden\b', dom)
     assert sorted(hidden) == ["0", "1"]
 
     SCREENSHOT.unlink(missing_ok=True)
-    _run_chromium(binary, tmp_path / "profile-shot", f"--screenshot={SCREENSHOT}", "--window-size=1280,2000",
+    run_chromium(binary, tmp_path / "profile-shot", f"--screenshot={SCREENSHOT}", "--window-size=1280,2000",
                   page.as_uri())
     assert SCREENSHOT.stat().st_size > 0

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from paths import SAMPLES as SAMPLE_DIR
@@ -194,7 +193,8 @@ def test_batch_gives_one_result_per_note_in_order(server: Server) -> None:
     assert results[2]["error"]["field"] == "notes[2].text" and results[2]["note_id"] == "no-text"
     assert results[3]["error"]["field"] == "notes[3]"
     assert results[4]["error"] is None and results[4]["report"]["profile"] == "0200T"
-    assert results[5]["error"]["field"] == "notes[5].profile" and "9999X" in results[5]["error"]["message"]
+    assert results[5]["error"]["field"] == "notes[5].billed_code"
+    assert "not a known code" in results[5]["error"]["message"] and "9999X" not in results[5]["error"]["message"]
 
     assert_error(post(server, "/v1/check/batch", {"notes": [{"text": "x"}] * 101}), 422, "invalid_field", "notes")
     assert_error(post(server, "/v1/check/batch", {"notes": []}), 422, "invalid_field", "notes")
@@ -211,7 +211,7 @@ def test_400_422_and_415_name_the_problem(server: Server) -> None:
     assert_error(post(server, "/v1/check", {"text": "sacral", "colour": "red"}), 422, "invalid_field", "colour")
     assert_error(post(server, "/v1/check", ["text"]), 422, "invalid_field", "body")
     body = assert_error(post(server, "/v1/check", {"text": "sacral", "profile": "0999T"}), 422, "invalid_field",
-                        "profile")
+                        "billed_code")
     assert "0200T, 0201T" in body["message"]
     assert_error(post(server, "/v1/check", {"text": "  \n "}), 422, "invalid_note", "text")
     assert_error(post(server, "/v1/check", content=b"abc\x00def", content_type="text/plain"), 422, "invalid_note",

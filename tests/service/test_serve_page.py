@@ -57,7 +57,7 @@ def test_paste_check_verdict_and_evidence(page, server: Server) -> None:  # type
     check_in_page(page, note)
 
     assert page.text_content("[data-field=code]") == "Supports 0201T"
-    assert page.text_content("[data-field=complete]") == "0201T complete"
+    assert page.text_content("[data-field=verdict]") == "Complete"
     assert page.text_content("[data-field=laterality]") == "Laterality: bilateral"
     for element, result in report["elements"].items():
         assert page.locator(f"tr[data-element={element}] td[data-status]").get_attribute("data-status") == \
@@ -93,7 +93,7 @@ def test_queries_copy_export_and_keyboard(page, server: Server) -> None:  # type
     page.focus("#note")
     page.keyboard.press("Control+Enter")  # keyboard only
     page.wait_for_selector("#result-note:text('(missing_bilateral)')")
-    assert page.text_content("[data-field=complete]") == "0201T incomplete"
+    assert page.text_content("[data-field=verdict]") == "Incomplete against 0200T"
     assert page.locator("#findings li").count() >= 1
     assert page.locator("#queries article.query").count() >= 1
     assert "Laterality" in page.text_content("#queries article.query h4")

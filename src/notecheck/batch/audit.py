@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..checker import Checker
+from ..errors import NotecheckError
 from ..inputs import DEFAULT_MAX_BYTES, Item
 from ..models import AuditRow, Outcome, Report, Summary
 from ..rules import CRITERION_IDS, CRITERION_STATUSES, DEFAULT_INDICATIONS, ELEMENT_IDS
@@ -34,7 +35,7 @@ DEFAULT_NOTE_TIMEOUT = 60.0
 @dataclass(frozen=True)
 class AuditOptions:
     patterns: str | None = None
-    profile: str = "0201T"
+    profile: str | None = None  # a billed code every note is judged against; per-note billed_code fields win
     workers: int = 1
     resume: bool = False
     window: int = 256
@@ -52,33 +53,37 @@ class ReportCache:
         self.checker, self.size = checker, size
         self.reports: OrderedDict[str, str] = OrderedDict()
 
-    def check(self, text: str, note_id: str) -> Report:
-        key = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+    def check(self, text: str, note_id: str, billed: str | None = None) -> Report:
+        key = hashlib.sha1(f"{billed or ''}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
         cached = self.reports.get(key)
         if cached is not None:
             self.reports.move_to_end(key)
             return Report.model_validate_json(cached).model_copy(update={"note_id": note_id})
-        report = self.checker.check_text(text, note_id=note_id)
+        report = self.checker.check_text(text, note_id=note_id, billed=billed)
         self.reports[key] = report.model_dump_json()
         if len(self.reports) > self.size:
             self.reports.popitem(last=False)
         return report
 
 
-def outcome_of(report: Report) -> Outcome:
-    """``not_applicable`` when the note documents no sacral procedure: by the report's own ``sacral_procedure``,
-    no sacral cement augmentation documented (and so no code). Such a note is outside 0201T/0200T, not a gap."""
-    if not report.sacral_procedure:
-        return "not_applicable"
-    return "complete" if report.complete else "incomplete"
+BILLED_FIELD = "billed_code"
+"""The JSONL field, CSV column or Parquet column that carries a note's billed code ('0201T', '0201T-50')."""
 
 
 def check_item(cache: ReportCache, index: int, item: Item) -> AuditRow:
-    """The row for one input position: an error row for unreadable input, otherwise the report's outcome."""
+    """The row for one input position: an error row for unreadable input or an unknown billed code, otherwise the
+    report and its verdict."""
     if item.note is None:
         return error_row(index, item, item.error or "unreadable")
-    report = cache.check(item.note.text, item.note_id)
-    return AuditRow(row=index, note_id=item.note_id, source=item.source, outcome=outcome_of(report),
+    billed = item.note.metadata.get(BILLED_FIELD) or None
+    try:
+        report = cache.check(item.note.text, item.note_id, billed)
+    except NotecheckError:  # the billed code is the only per-note input the checker validates
+        known = ", ".join(sorted(cache.checker.patterns.profiles))
+        return error_row(index, item, f"{BILLED_FIELD}: not a known code ({len(billed or '')} characters); "
+                                      f"expected {known}, optionally with a modifier ('0201T-50')")
+    outcome: Outcome = report.verdict
+    return AuditRow(row=index, note_id=item.note_id, source=item.source, outcome=outcome,
                     flags=list(item.note.flags), metadata=item.note.metadata, report=report)
 
 
@@ -157,11 +162,10 @@ def summarize(rows: Iterable[AuditRow], requirements: dict[str, dict[str, str]],
               group_by: tuple[str, ...] = (), left_out_by_glob: int = 0) -> Summary:
     """Figures over all rows; the outcome counts add up to the number of inputs.
 
-    ``requirements`` maps each code to its elements' requirements: an element is due in a note when the profile
-    of the code the note supports (the checked profile when it supports none) requires it, so a clear 0200T is not
-    counted as missing its second side. Rows are broken down only by the metadata fields in ``group_by``: other
+    ``requirements`` maps each code to its elements' requirements: an element is due in an applicable note when
+    the code it was judged against requires it, so a clear 0200T is not counted as missing its second side. Rows are broken down only by the metadata fields in ``group_by``: other
     fields may be patient identifiers."""
-    outcomes: Counter[str] = Counter({"complete": 0, "incomplete": 0, "not_applicable": 0, "error": 0})
+    outcomes: Counter[str] = Counter({"complete": 0, "incomplete": 0, "review": 0, "not_applicable": 0, "error": 0})
     codes: Counter[str] = Counter({"0201T": 0, "0200T": 0, "none": 0})
     missing: Counter[str] = Counter()
     due: Counter[str] = Counter()
@@ -180,8 +184,8 @@ def summarize(rows: Iterable[AuditRow], requirements: dict[str, dict[str, str]],
         report = row.report
         codes[report.suggested_code or "none"] += 1
         prescreened += report.prescreened
-        if report.sacral_procedure:
-            wanted = requirements.get(report.suggested_code or report.profile, {})
+        if report.verdict != "not_applicable":
+            wanted = requirements.get(report.profile or "", {})
             for element, requirement in wanted.items():
                 if requirement == "required":
                     due[element] += 1

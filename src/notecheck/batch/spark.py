@@ -20,18 +20,19 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from ..checker import DEFAULT_PROFILE, Checker
+from ..checker import Checker
 from ..errors import NotecheckError
 from ..inputs import DEFAULT_MAX_BYTES, Item, item_from_bytes
 from ..models import AuditRow, Summary
 from ..rules import CRITERION_IDS, CRITERION_STATUSES, ELEMENT_IDS
-from .audit import ReportCache, check_item
+from .audit import BILLED_FIELD, ReportCache, check_item
 
 # The result columns, each read off the AuditRow; (name, type, value). Error rows have nulls for report fields.
 _STRING, _BOOL, _STRINGS = "string", "boolean", "array<string>"
 _COLUMNS: list[tuple[str, str, Callable[[AuditRow], object]]] = [
     ("note_id", _STRING, lambda r: r.note_id),
     ("outcome", _STRING, lambda r: r.outcome),
+    ("judged_against", _STRING, lambda r: r.report.profile if r.report else None),
     ("error", _STRING, lambda r: r.error),
     ("suggested_code", _STRING, lambda r: r.report.suggested_code if r.report else None),
     ("laterality", _STRING, lambda r: r.report.laterality if r.report else None),
@@ -50,7 +51,7 @@ _SPARK_TYPES = {_STRING: T.StringType(), _BOOL: T.BooleanType(), _STRINGS: T.Arr
 _ARROW_TYPES = {_STRING: pa.string(), _BOOL: pa.bool_(), _STRINGS: pa.list_(pa.string())}
 
 # One ReportCache (so one Checker and one pipeline) per Python worker process and (patterns, profile).
-_caches: dict[tuple[str | None, str], ReportCache] = {}
+_caches: dict[tuple[str | None, str | None], ReportCache] = {}
 
 
 @dataclass(frozen=True)
@@ -62,11 +63,12 @@ class _Batches:
     error_col: str | None
     passthrough: tuple[str, ...]
     patterns: str | None
-    profile: str
+    profile: str | None
     max_bytes: int
+    billed_col: str | None = None
 
 
-def worker_cache(patterns: str | None, profile: str) -> ReportCache:
+def worker_cache(patterns: str | None, profile: str | None) -> ReportCache:
     """This process's checker for (patterns, profile), built on first use and kept for the process's life."""
     key = (patterns, profile)
     if key not in _caches:
@@ -74,7 +76,8 @@ def worker_cache(patterns: str | None, profile: str) -> ReportCache:
     return _caches[key]
 
 
-def _item(note_id: str | None, text: str | bytes | None, error: str | None, text_col: str, max_bytes: int) -> Item:
+def _item(note_id: str | None, text: str | bytes | None, error: str | None, text_col: str, max_bytes: int,
+          billed: str | None = None) -> Item:
     """The audit's Item for one Spark row: the same decoding, limits and error wording as ``notecheck audit``."""
     note_id = note_id or ""
     if error is not None:
@@ -82,7 +85,7 @@ def _item(note_id: str | None, text: str | bytes | None, error: str | None, text
     if text is None:
         return Item(note_id=note_id, source=note_id, error=f"no {text_col!r} string in this row")
     data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
-    return item_from_bytes(note_id, note_id, data, max_bytes)
+    return item_from_bytes(note_id, note_id, data, max_bytes, {BILLED_FIELD: billed} if billed else None)
 
 
 def _check_batches(job: _Batches, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -92,8 +95,9 @@ def _check_batches(job: _Batches, batches: Iterator[pa.RecordBatch]) -> Iterator
         ids = batch.column(job.id_col).to_pylist()
         texts = batch.column(job.text_col).to_pylist()
         errors = batch.column(job.error_col).to_pylist() if job.error_col else [None] * len(ids)
-        rows = [check_item(cache, index, _item(note_id, text, error, job.text_col, job.max_bytes))
-                for index, (note_id, text, error) in enumerate(zip(ids, texts, errors))]
+        billed = batch.column(job.billed_col).to_pylist() if job.billed_col else [None] * len(ids)
+        rows = [check_item(cache, index, _item(note_id, text, error, job.text_col, job.max_bytes, code))
+                for index, (note_id, text, error, code) in enumerate(zip(ids, texts, errors, billed))]
         arrays = [pa.array([value(row) for row in rows], type=field.type)
                   for field, (_, _, value) in zip(schema, _COLUMNS)]
         passthrough = [batch.column(name) for name in job.passthrough]
@@ -101,7 +105,7 @@ def _check_batches(job: _Batches, batches: Iterator[pa.RecordBatch]) -> Iterator
         yield pa.RecordBatch.from_arrays(arrays + passthrough, schema=pa.schema(fields))
 
 
-def check_notes(df: DataFrame, text_col: str = "text", id_col: str = "note_id", profile: str = DEFAULT_PROFILE,
+def check_notes(df: DataFrame, text_col: str = "text", id_col: str = "note_id", profile: str | None = None,
                 patterns: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
                 error_col: str | None = None) -> DataFrame:
     """One result row per input row: the audit's columns, ``report_json``, and the input's other columns.
@@ -110,6 +114,8 @@ def check_notes(df: DataFrame, text_col: str = "text", id_col: str = "note_id", 
     or oversized text gives an error row with its reason; it never fails the task. ``patterns`` must be a path
     every executor can read (the shipped patterns when None). Where ``error_col`` is given, a row with a value
     there is an error row with that reason (a reader upstream could not read the note); the column is consumed.
+    A ``billed_code`` column, where present, is each note's billed code ('0201T', '0201T-50'): the note is judged
+    against it (``profile`` is the billed code for rows without one).
     """
     Checker(patterns, profile=profile)  # fail on the driver, with a clear message, before any task starts
     for column in (text_col, id_col, *([error_col] if error_col else [])):
@@ -125,7 +131,8 @@ def check_notes(df: DataFrame, text_col: str = "text", id_col: str = "note_id", 
     source = df.withColumn(id_col, F.col(id_col).cast("string"))
     schema = T.StructType([T.StructField(name, _SPARK_TYPES[kind]) for name, kind, _ in _COLUMNS]
                           + [source.schema[name] for name in passthrough])
-    job = _Batches(id_col, text_col, error_col, passthrough, patterns, profile, max_bytes)
+    billed_col = BILLED_FIELD if BILLED_FIELD in df.columns else None
+    job = _Batches(id_col, text_col, error_col, passthrough, patterns, profile, max_bytes, billed_col)
     return source.mapInArrow(partial(_check_batches, job), schema)
 
 
@@ -136,13 +143,12 @@ def _as_text(column: str, data_type: T.DataType) -> Column:
     return F.col(column).cast("string")
 
 
-def summarize(results: DataFrame, requirements: dict[str, dict[str, str]], profile: str = DEFAULT_PROFILE,
+def summarize(results: DataFrame, requirements: dict[str, dict[str, str]],
               group_by: tuple[str, ...] = ()) -> Summary:
     """The audit's Summary (``audit.summarize``) from a ``check_notes`` result, by Spark aggregations: only counts
     reach the driver.
 
-    An element is due where the note documents a sacral procedure and the profile of its code (``profile`` when it
-    supports none) requires it; passthrough columns named in ``group_by`` play the audit's metadata. Give it a
+    An element is due in an applicable note where the code it was judged against requires it; passthrough columns named in ``group_by`` play the audit's metadata. Give it a
     written (or cached) result: each aggregation is a Spark job, and over a bare ``check_notes`` frame each would
     check the notes again."""
     totals = results.agg(
@@ -151,14 +157,13 @@ def summarize(results: DataFrame, requirements: dict[str, dict[str, str]], profi
         F.count(F.when(F.size("flags") > 0, 1)).alias("flagged"),
     ).first()
     assert totals is not None
-    outcomes = {"complete": 0, "incomplete": 0, "not_applicable": 0, "error": 0}
+    outcomes = {"complete": 0, "incomplete": 0, "review": 0, "not_applicable": 0, "error": 0}
     outcomes.update({r["outcome"]: r["count"] for r in results.groupBy("outcome").count().collect()})
     checked = results.where(F.col("report_json").isNotNull())
     codes = {"0201T": 0, "0200T": 0, "none": 0}
     codes.update({r["code"]: r["count"] for r in
                   checked.groupBy(F.coalesce("suggested_code", F.lit("none")).alias("code")).count().collect()})
-    per_code = checked.where(F.col("sacral_procedure")).groupBy(
-        F.coalesce("suggested_code", F.lit(profile)).alias("code")).agg(
+    per_code = checked.where(F.col("judged_against").isNotNull()).groupBy(F.col("judged_against").alias("code")).agg(
         F.count(F.lit(1)).alias("notes"),
         *(F.count(F.when(F.col(f"{e}_status") != "documented", 1)).alias(e) for e in ELEMENT_IDS)).collect()
     due = {e: 0 for e in ELEMENT_IDS}
@@ -170,7 +175,7 @@ def summarize(results: DataFrame, requirements: dict[str, dict[str, str]], profi
                 missing[element] += row[element]
     statuses = [(c, s, F.get_json_object("report_json", f"$.indications.criteria.{c}.status"))
                 for c in CRITERION_IDS for s in CRITERION_STATUSES]
-    counted = checked.where(F.col("sacral_procedure")).agg(
+    counted = checked.where(F.col("judged_against").isNotNull()).agg(
         *(F.count(F.when(status == s, 1)).alias(f"{c}:{s}") for c, s, status in statuses)).first()
     assert counted is not None
     return Summary(

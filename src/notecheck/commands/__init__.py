@@ -1,4 +1,5 @@
-"""One plain function per CLI command; each returns an exit code (0 complete, 1 incomplete, 2 error)."""
+"""One plain function per CLI command; each returns an exit code (0 complete or not applicable, 1 incomplete or
+in review, 2 a usage or input error)."""
 
 from __future__ import annotations
 

@@ -11,13 +11,26 @@ from typing import TextIO
 from ..batch.audit import RESULTS, AuditOptions, Progress, iter_rows, run, summarize, summary_json
 from ..outputs.html_report import RunContext, iter_html
 from ..models import Summary
+from ..errors import InputError
 from ..inputs import InputStats, iter_inputs, note_files
 from ..rules import load_patterns
 from ..batch.runfolder import (atomic_file, check_resumable, clear_derived, locked, manifest, write_atomic,
                          write_manifest)
 from ..outputs.table import write_csv
 
-FAIL_ON = ("errors", "incomplete", "never")
+FAIL_ON = ("errors", "incomplete", "review", "never")
+"""What --fail-on may name: error rows always fail a run (unless 'never'); 'incomplete' and 'review' add those
+verdicts; 'errors' alone adds none."""
+DEFAULT_FAIL_ON = "incomplete,review"
+
+
+def parse_fail_on(value: str) -> frozenset[str]:
+    """'incomplete,review' -> the verdicts that fail a run; a word outside FAIL_ON is a usage error."""
+    words = frozenset(word.strip() for word in value.split(",") if word.strip())
+    unknown = sorted(words - set(FAIL_ON))
+    if unknown or not words or ("never" in words and len(words) > 1):
+        raise ValueError(f"--fail-on {value!r}: expected a comma list of errors, incomplete, review, or never")
+    return words
 
 
 def _total(paths: list[str], glob: str, exclude: tuple[Path, ...]) -> int | None:
@@ -29,10 +42,13 @@ def _total(paths: list[str], glob: str, exclude: tuple[Path, ...]) -> int | None
 
 
 def audit(paths: list[str], out_dir: str, options: AuditOptions, glob: str = "*.txt", id_column: str = "note_id",
-          text_column: str = "text", max_bytes: int = 1_000_000, fail_on: str = "incomplete", quiet: bool = False,
+          text_column: str = "text", max_bytes: int = 1_000_000, fail_on: str = DEFAULT_FAIL_ON, quiet: bool = False,
           group_by: tuple[str, ...] = (), err: TextIO = sys.stderr, fmt: str = "auto") -> int:
-    """Exit 0 when nothing fails per ``fail_on``; 1 for incomplete notes (or error rows); 2 for usage errors,
-    a refused resume, a folder another audit holds, or inputs without a single note."""
+    """Exit 0 when nothing fails per ``fail_on``; 1 for error rows and the verdicts ``fail_on`` names; 2 for
+    usage errors, a missing input, a refused resume, a folder another audit holds, or inputs without a note."""
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise InputError(missing[0], "no such file or folder")
     folder = Path(out_dir)
     exclude = (folder.resolve(),)  # an output folder inside an input folder is never read back as notes
     options = replace(options, max_bytes=max_bytes)
@@ -82,10 +98,10 @@ def audit(paths: list[str], out_dir: str, options: AuditOptions, glob: str = "*.
 
 
 def exit_code(summary: Summary, fail_on: str) -> int:
-    """1 when the batch fails per ``fail_on`` (error rows; or error rows and incomplete notes), else 0."""
-    errors, incomplete = summary.outcomes["error"], summary.outcomes["incomplete"]
-    if fail_on == "errors":
-        return 1 if errors else 0
-    if fail_on == "incomplete":
-        return 1 if errors or incomplete else 0
-    return 0
+    """1 when the batch fails per ``fail_on`` (error rows, and the verdicts it names), else 0."""
+    words = parse_fail_on(fail_on)
+    if "never" in words:
+        return 0
+    failing = summary.outcomes["error"] + sum(summary.outcomes.get(v, 0) for v in ("incomplete", "review")
+                                              if v in words)
+    return 1 if failing else 0

@@ -17,16 +17,17 @@ RENDERERS = {"text": render_text, "json": render_json}
 
 
 def check(paths: list[str], checker: Checker, fmt: str = "text", out: TextIO = sys.stdout,
-          err: TextIO = sys.stderr, max_bytes: int = DEFAULT_MAX_BYTES) -> int:
-    """Exit 0 when every note is complete, 1 when any is incomplete, 2 when any could not be read."""
+          err: TextIO = sys.stderr, max_bytes: int = DEFAULT_MAX_BYTES, indication_queries: bool = False) -> int:
+    """Exit 0 when every applicable note is complete (a note that is not applicable never fails), 1 when any is
+    incomplete or in review, 2 when any could not be read."""
     worst = 0
     notes = NoteFiles(paths, err, max_bytes)
     for note in notes:
         report = checker.check_text(note.text, note_id=note.note_id)
         if fmt == "markdown":
-            out.write(render_worksheet(report, draft_queries(report, checker.patterns)))
+            out.write(render_worksheet(report, draft_queries(report, checker.patterns, indication_queries)))
         else:
             out.write(RENDERERS[fmt](report))
-        if not report.complete:
+        if report.verdict in ("incomplete", "review"):
             worst = 1
     return 2 if notes.failed else worst

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from ..checker import Checker
+from ..errors import InputError
 from ..inputs import iter_inputs
 
 
 def negatives(paths: list[str], checker: Checker, id_column: str, text_column: str, max_flagged: int = 0,
               out: TextIO = sys.stdout) -> int:
-    """Exit 1 when more than ``max_flagged`` distinct notes get a suggested code."""
+    """Exit 1 when more than ``max_flagged`` distinct notes get a suggested code; 2 when an input is missing."""
+    for path in paths:
+        if not Path(path).exists():
+            raise InputError(path, "no such file or folder")
     seen: set[str] = set()
     rows = errors = full = 0
     flagged: list[str] = []

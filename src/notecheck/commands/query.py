@@ -14,12 +14,13 @@ from . import NoteFiles
 
 
 def query(paths: list[str], checker: Checker, fmt: str = "text", out: TextIO = sys.stdout,
-          err: TextIO = sys.stderr) -> int:
+          err: TextIO = sys.stderr, indication_queries: bool = False) -> int:
     """Exit 0 when no note needs a query, 1 when some do, 2 when a note could not be read."""
     worst = 0
     notes = NoteFiles(paths, err)
     for note in notes:
-        queries = draft_queries(checker.check_text(note.text, note_id=note.note_id), checker.patterns)
+        queries = draft_queries(checker.check_text(note.text, note_id=note.note_id), checker.patterns,
+                                indication_queries)
         if queries:
             worst = 1
         if fmt == "json":

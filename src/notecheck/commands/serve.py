@@ -27,7 +27,7 @@ def log_config() -> dict[str, Any]:
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, max_bytes: int = DEFAULT_MAX_BYTES,
-          patterns: str | None = None, profile: str = "0201T", err: TextIO = sys.stderr) -> int:
+          patterns: str | None = None, profile: str | None = None, err: TextIO = sys.stderr) -> int:
     """Run until interrupted; exit 2 when the [serve] extra is not installed."""
     try:
         import uvicorn

@@ -25,7 +25,7 @@ from ..errors import InputError
 from ..inputs import DEFAULT_MAX_BYTES
 from ..inputs.csvfile import iter_csv
 from ..rules import load_patterns
-from .audit import exit_code
+from .audit import DEFAULT_FAIL_ON, exit_code
 
 ERROR = "_read_error"  # a staged input's reason a note could not be read; consumed by check_notes
 
@@ -101,10 +101,10 @@ def read_notes(spark: SparkSession, paths: list[str], staging: Path, id_column: 
 
 def spark_audit(paths: list[str], out_dir: str, master: str | None = None, partitions: int | None = None,
                 id_column: str = "note_id", text_column: str = "text", glob: str = "*.txt",
-                max_bytes: int = DEFAULT_MAX_BYTES, patterns: str | None = None, profile: str = "0201T",
-                fail_on: str = "incomplete", quiet: bool = False, group_by: tuple[str, ...] = (),
+                max_bytes: int = DEFAULT_MAX_BYTES, patterns: str | None = None, profile: str | None = None,
+                fail_on: str = DEFAULT_FAIL_ON, quiet: bool = False, group_by: tuple[str, ...] = (),
                 err: TextIO = sys.stderr) -> int:
-    """Exit codes as ``audit``: 0, 1 for incomplete notes or error rows (per ``fail_on``), 2 for usage errors."""
+    """Exit codes as ``audit``: 0, 1 for error rows and the verdicts ``fail_on`` names, 2 for usage errors."""
     folder = Path(out_dir)
     staging = folder / "_staging"
     staging.mkdir(parents=True, exist_ok=True)
@@ -121,7 +121,7 @@ def spark_audit(paths: list[str], out_dir: str, master: str | None = None, parti
         parquet = folder / "results.parquet"
         results.write.mode("overwrite").parquet(str(parquet))
         requirements = {code: p.elements for code, p in load_patterns(patterns).profiles.items()}
-        summary = engine.summarize(spark.read.parquet(str(parquet)), requirements, profile, group_by)
+        summary = engine.summarize(spark.read.parquet(str(parquet)), requirements, group_by)
     finally:
         spark.stop()
         shutil.rmtree(staging, ignore_errors=True)

@@ -38,8 +38,10 @@ class CheckRequest(BaseModel):
 
     note_id: str | None = Field(default=None, description="Your id for the note; 'note' when absent.")
     text: str = Field(description="The note text.")
-    profile: str | None = Field(default=None, description="Code profile, e.g. 0201T or 0200T; the server's default "
-                                                          "when absent.")
+    billed_code: str | None = Field(default=None, description="The billed code to judge the note against, e.g. "
+                                                              "0201T or 0201T-50; absent: the code the note's "
+                                                              "documentation supports (or the server's default).")
+    profile: str | None = Field(default=None, description="Alias of billed_code, kept for older clients.")
 
 
 class BatchRequest(BaseModel):
@@ -56,7 +58,7 @@ class NoteInput:
 
     note_id: str | None
     text: str
-    profile: str | None
+    profile: str | None  # the billed code, as given
     flags: tuple[str, ...] = ()
 
 
@@ -104,7 +106,8 @@ def note_from_object(value: object, params: Params, max_bytes: int, prefix: str 
     except ValidationError as exc:
         raise validation_problem(exc, prefix) from None
     text, flags = _decode(request.text.encode("utf-8", "surrogatepass"), _field(("text",), prefix), max_bytes)
-    return NoteInput(request.note_id or params.note_id, text, request.profile or params.profile, flags)
+    return NoteInput(request.note_id or params.note_id, text, request.billed_code or request.profile or params.profile,
+                     flags)
 
 
 def _json_body(body: bytes, params: Params, max_bytes: int) -> NoteInput:

@@ -65,14 +65,15 @@ def read_capped(path: str | Path, max_bytes: int) -> bytes:
         raise InputError(str(path), problem) from None
     except OSError as exc:
         raise InputError(str(path), f"cannot read ({exc.strerror or exc})") from None
+    info = os.fstat(fd)  # before fdopen, which refuses a directory with an OSError of its own
+    problem = ("is a directory, not a note file" if stat.S_ISDIR(info.st_mode) else
+               "not a regular file (a pipe, device or socket), not a note" if not stat.S_ISREG(info.st_mode) else
+               f"note is {info.st_size:,} bytes, over the {max_bytes:,}-byte limit" if info.st_size > max_bytes
+               else None)
+    if problem:
+        os.close(fd)
+        raise InputError(str(path), problem)
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise InputError(str(path), "is a directory, not a note file")
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(str(path), "not a regular file (a pipe, device or socket), not a note")
-        if info.st_size > max_bytes:
-            raise InputError(str(path), f"note is {info.st_size:,} bytes, over the {max_bytes:,}-byte limit")
         try:
             return handle.read(max_bytes + 1)
         except OSError as exc:

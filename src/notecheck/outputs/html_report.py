@@ -17,6 +17,7 @@ from itertools import islice
 
 from ..indications.render import NOTICE, render_indications_html
 from ..models import AuditRow, ElementResult, Evidence, Report, Summary
+from .words import VERDICT_WORDS, status_words
 
 MAX_SNIPPETS = 3
 """Evidence sentences shown per element; the report JSON keeps them all."""
@@ -25,9 +26,8 @@ SNIPPET_WIDTH = 200
 MAX_METADATA_VALUES = 25
 """Values listed per metadata field; the rest are added up in one 'other' row so a free-text field stays small."""
 
-_OUTCOMES = ("complete", "incomplete", "not_applicable", "error")
-_OUTCOME_WORDS = {"complete": "complete", "incomplete": "incomplete", "not_applicable": "not applicable",
-                  "error": "errors"}
+_OUTCOMES = ("review", "incomplete", "complete", "not_applicable", "error")
+_OUTCOME_WORDS = {**VERDICT_WORDS, "error": "errors"}
 _MODIFIER_WORDS = {"NEGATED_EXISTENCE": "negated", "HYPOTHETICAL": "planned or conditional",
                    "FRAME": "explained or conditional",
                    "HISTORICAL": "history", "INDICATION": "indication", "UNCHECKED": "unchecked box",
@@ -39,7 +39,7 @@ _MODIFIER_WORDS = {"NEGATED_EXISTENCE": "negated", "HYPOTHETICAL": "planned or c
 class RunContext:
     """What a reader of the page needs to know about the run: profile, date, inputs, version and options."""
 
-    profile: str
+    profile: str | None
     started: str
     inputs: list[str]
     version: str
@@ -51,12 +51,11 @@ def plain(name: str) -> str:
     return _MODIFIER_WORDS.get(name, name.replace("_", " ").lower())
 
 _CODES = (("0201T", "0201T"), ("0200T", "0200T"), ("none", "no code"))
-_STATUS = {"documented": "documented", "not_performed": "not performed", "missing": "missing"}
 _REQUIREMENT = {"required": "required", "when_performed": "when performed", "not_required": "not required"}
 
 _CSS = """
 :root{--ok:#2e7d32;--warn:#b45309;--bad:#c62828;--code:#1d4ed8;--muted:#6b7280;--line:#e5e7eb;--bg:#f8fafc;
---na:#7c3aed}
+--na:#7c3aed;--rev:#0e7490}
 *{box-sizing:border-box}
 body{margin:0;padding:24px 32px;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
 color:#111827;background:var(--bg)}
@@ -69,12 +68,13 @@ h1{font-size:22px;margin:0 0 16px}h2{font-size:15px;margin:0 0 8px}
 .panel{background:#fff;border:1px solid var(--line);border-radius:8px;padding:12px 16px}
 svg text{font:12px system-ui,sans-serif;fill:#111827}
 .track{fill:#f1f5f9}.complete{fill:var(--ok)}.incomplete{fill:var(--warn)}.error{fill:var(--bad)}
+.review{fill:var(--rev)}
 .not_applicable{fill:var(--na)}
 .code{fill:var(--code)}.none{fill:var(--muted)}.rate{fill:var(--bad)}
 .legend{font-size:12px;color:var(--muted);margin:0 0 6px}
 .legend i{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px;border-radius:2px}
 .legend .complete{background:var(--ok)}.legend .incomplete{background:var(--warn)}.legend .error{background:var(--bad)}
-.legend .not_applicable{background:var(--na)}
+.legend .not_applicable{background:var(--na)}.legend .review{background:var(--rev)}
 .run{color:var(--muted);font-size:12px;margin:-10px 0 16px}.run b{color:#111827;font-weight:600}
 table{border-collapse:collapse}
 .meta td,.meta th{padding:2px 8px;text-align:right;font-variant-numeric:tabular-nums}
@@ -91,12 +91,14 @@ cursor:pointer}
 .card{background:#fff;border:1px solid var(--line);border-left:4px solid var(--ok);border-radius:8px;
 padding:12px 16px;margin-bottom:12px;content-visibility:auto;contain-intrinsic-size:auto 320px}
 .card[data-outcome=incomplete]{border-left-color:var(--warn)}.card[data-outcome=error]{border-left-color:var(--bad)}
-.card[data-outcome=not_applicable]{border-left-color:var(--na)}
+.card[data-outcome=not_applicable]{border-left-color:var(--na)}.card[data-outcome=review]{border-left-color:var(--rev)}
 .card header{display:flex;flex-wrap:wrap;gap:6px;align-items:baseline}
 .card h2{margin:0 8px 0 0;word-break:break-all}
 .badge{font-size:12px;padding:1px 8px;border-radius:10px;background:#f1f5f9;color:#334155}
 .badge.complete{background:#dcfce7;color:var(--ok)}.badge.incomplete{background:#fef3c7;color:var(--warn)}
 .badge.error{background:#fee2e2;color:var(--bad)}.badge.not_applicable{background:#ede9fe;color:var(--na)}
+.badge.review{background:#cffafe;color:var(--rev)}
+.why{margin:6px 0 0}
 .badge.code{background:#dbeafe;color:var(--code);font-weight:600}
 .src{width:100%;color:var(--muted);font-size:12px;word-break:break-all}
 .err{color:var(--bad);font-weight:600;margin:8px 0 4px}
@@ -120,6 +122,7 @@ _SCRIPT = """
     all: function () { return true; },
     complete: function (c) { return c.dataset.outcome === "complete"; },
     incomplete: function (c) { return c.dataset.outcome === "incomplete"; },
+    review: function (c) { return c.dataset.outcome === "review"; },
     not_applicable: function (c) { return c.dataset.outcome === "not_applicable"; },
     "0201T": function (c) { return c.dataset.code === "0201T"; },
     "0200T": function (c) { return c.dataset.code === "0200T"; },
@@ -181,10 +184,12 @@ def render_html(rows: Iterable[AuditRow], summary: Summary, labels: dict[str, st
 
 
 def _context(context: RunContext) -> str:
-    """One line under the title: which profile, when, from what, by which version, with which options."""
+    """One line under the title: what notes were judged against, when, from what, by which version, with which
+    options."""
     options = ", ".join(f"{key} {value:g}" if isinstance(value, float) else f"{key} {value}"
                         for key, value in context.options.items() if value not in (None, ""))
-    parts = [("profile", context.profile), ("started", context.started), ("inputs", ", ".join(context.inputs)),
+    against = f"billed {context.profile}" if context.profile else "the code each note supports"
+    parts = [("judged against", against), ("started", context.started), ("inputs", ", ".join(context.inputs)),
              ("notecheck", context.version), ("options", options)]
     shown = " · ".join(f"{name} <b>{escape(value)}</b>" for name, value in parts if value)
     return f'<p class="run">{shown}</p>\n'
@@ -328,10 +333,12 @@ def _card(row: AuditRow, performed: set[str] | None = None, fields: tuple[str, .
     if row.flags:
         parts.append(f'<p class="more">input repaired: {escape(", ".join(row.flags))}</p>')
     if report is not None:
+        if report.verdict_reasons:
+            parts.append(f'<p class="why">{escape(" ".join(report.verdict_reasons))}</p>')
         if report.findings:
             items = "".join(f"<li>{escape(finding.message)}</li>" for finding in report.findings)
             parts.append(f'<ul class="findings">{items}</ul>')
-        rows = "".join(_element_row(result, performed) for result in report.elements.values())
+        rows = "".join(_element_row(report, result, performed) for result in report.elements.values())
         parts.append(f'<table class="el"><tr><th>Element</th><th>Status</th><th>Evidence</th></tr>{rows}</table>')
         if report.indications:
             parts.append(render_indications_html(report.indications))
@@ -347,19 +354,18 @@ def _verdict_badges(report: Report, outcome: str) -> list[str]:
         badges = [f'<span class="badge code">{escape(report.suggested_code)}</span>']
     if report.laterality != "none":
         badges.append(f'<span class="badge">{report.laterality}</span>')
-    state = outcome if outcome != "error" else ("complete" if report.complete else "incomplete")
+    state = outcome if outcome != "error" else report.verdict
     badges.append(f'<span class="badge {state}">{_OUTCOME_WORDS[state]}</span>')
     if report.prescreened:
         badges.append('<span class="badge">prescreened</span>')
     return badges
 
 
-def _element_row(result: ElementResult, performed: set[str] | None = None) -> str:
-    """Status and up to MAX_SNIPPETS evidence sentences; counted ones before discounted ones."""
-    if result.status == "missing":
-        css = "bad" if result.requirement == "required" else "na"
-    else:
-        css = "ok" if result.status == "documented" else "np"
+def _element_row(report: Report, result: ElementResult, performed: set[str] | None = None) -> str:
+    """Status in words (a gap in red only where the judged code requires the element) and up to MAX_SNIPPETS
+    evidence sentences; counted ones before discounted ones."""
+    words, tone = status_words(report, result)
+    css = {"ok": "ok", "gap": "bad", "neutral": "na"}[tone]
     sides = f"<small>sides: {' + '.join(result.sides)}</small>" if result.sides else ""
     groups = _sentence_groups(result.evidence, performed)
     shown = "".join(_evidence_html(group) for group in groups[:MAX_SNIPPETS]) or '<span class="more">no mention</span>'
@@ -367,7 +373,7 @@ def _element_row(result: ElementResult, performed: set[str] | None = None) -> st
         shown += f'<span class="more">+{len(groups) - MAX_SNIPPETS} more sentences</span>'
     return (
         f"<tr><td>{escape(result.label)}<small>{_REQUIREMENT[result.requirement]}</small></td>"
-        f'<td class="s-{css}">{_STATUS[result.status]}{sides}</td><td>{shown}</td></tr>'
+        f'<td class="s-{css}">{words}{sides}</td><td>{shown}</td></tr>'
     )
 
 

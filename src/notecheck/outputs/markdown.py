@@ -6,7 +6,8 @@ import re
 
 from ..indications.render import render_indications_markdown
 from ..models import Query, Report
-from .text import STATUS, snippet, verdict_line
+from .text import snippet
+from .words import section_words, status_words, verdict_line
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#!|~])")
 
@@ -19,10 +20,11 @@ def markdown_text(text: str) -> str:
 
 
 def render_query_markdown(query: Query) -> str:
-    head = f"### Query: {query.topic}\n\n"
+    audience = " (for prior-authorisation staff)" if query.audience == "prior_authorization" else ""
+    head = f"### Query{audience}: {query.topic}\n\n"
     indicators = "\n".join(
-        f"> \"{markdown_text(i.quote)}\"  \n> — line {i.line}" + (f", {i.section} section" if i.section else "")
-        for i in query.indicators
+        f"> \"{markdown_text(i.quote)}\"  \n> — line {i.line}" + (f", {words} section" if words else "")
+        for i in query.indicators for words in [section_words(i.section)]
     )
     options = "\n".join(f"- [ ] {o}" for o in query.options) or "_Response:_ ______________________________"
     return f"{head}**Clinical indicators**\n\n{indicators}\n\n**Question.** {query.question}\n\n{options}\n"
@@ -33,8 +35,8 @@ def render_worksheet(report: Report, queries: list[Query]) -> str:
     lines = [f"# Coding worksheet: {markdown_text(report.note_id)}", ""]
     if report.encounter_date:
         lines.append(f"Date of service: {markdown_text(report.encounter_date)}  ")
-    lines += [f"**Verdict:** {verdict_line(report)}", "", "| Element | Requirement | Status | Evidence |",
-              "|---|---|---|---|"]
+    lines += [f"**Verdict:** {markdown_text(verdict_line(report))}", "",
+              "| Element | Requirement | Status | Evidence |", "|---|---|---|---|"]
     for result in report.elements.values():
         counted = [e for e in result.evidence if e.counted != "discounted"]
         evidence = f"line {counted[0].line}: {snippet(counted[0])}" if counted else (
@@ -42,7 +44,7 @@ def render_worksheet(report: Report, queries: list[Query]) -> str:
         sides = f" ({'+'.join(result.sides)})" if result.sides else ""
         cell = markdown_text(evidence)
         lines.append(f"| {result.label} | {result.requirement.replace('_', ' ')} | "
-                     f"{STATUS[result.status]}{sides} | {cell} |")
+                     f"{status_words(report, result)[0]}{sides} | {cell} |")
     lines += ["", "## Findings", ""] + ([f"- {f.message}" for f in report.findings] or ["- None."])
     if report.indications:
         lines += [""] + render_indications_markdown(report.indications, markdown_text)

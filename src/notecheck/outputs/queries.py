@@ -38,7 +38,7 @@ def _indicators(evidence: Sequence[Evidence | CriterionEvidence], limit: int = 3
 
 def _gaps(report: Report) -> list[tuple[str, list[Evidence], dict[str, str]]]:
     """(template name, indicator evidence, placeholders) for every gap that matters for coding."""
-    if report.complete or report.prescreened or not any(_counted(report, e) for e in _ACTS):
+    if report.verdict in ("complete", "not_applicable") or not any(_counted(report, e) for e in _ACTS):
         return []  # complete, or not a sacral procedure note: nothing to ask
     elements = report.elements
     acts = _counted(report, "cement_injection") or _counted(report, "bilateral_needle_placement")
@@ -94,13 +94,18 @@ def _shipped_patterns() -> PatternSet:
     return load_patterns()
 
 
-def draft_queries(report: Report, patterns: PatternSet | None = None) -> list[Query]:
-    """The queries a CDI specialist would send for this note; none for a complete note."""
+def draft_queries(report: Report, patterns: PatternSet | None = None,
+                  indication_queries: bool = False) -> list[Query]:
+    """The documentation-gap queries a CDI specialist would send for this note (none for a complete note), and,
+    only when asked, the coverage questions for prior-authorisation staff where the checklist finds a criterion
+    named without its value."""
     if patterns is None:
         patterns = _shipped_patterns()
     queries = []
     gaps: list[tuple[str, Sequence[Evidence | CriterionEvidence], dict[str, str]]] = [*_gaps(report)]
-    for name, evidence, values in gaps + _indication_gaps(report, patterns):
+    if indication_queries:
+        gaps += _indication_gaps(report, patterns)
+    for name, evidence, values in gaps:
         template = patterns.queries[name]
         queries.append(Query(
             note_id=report.note_id,
@@ -111,5 +116,6 @@ def draft_queries(report: Report, patterns: PatternSet | None = None) -> list[Qu
             question=template.question.format(**values),
             response="multiple_choice" if template.options else "open_ended",
             options=list(template.options),
+            audience="prior_authorization" if name.startswith("indication_") else "provider",
         ))
     return queries

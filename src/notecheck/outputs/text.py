@@ -9,8 +9,7 @@ import textwrap
 
 from ..indications.render import render_indications_text
 from ..models import Evidence, Query, Report
-
-STATUS = {"documented": "documented", "not_performed": "not performed", "missing": "MISSING"}
+from .words import section_words, status_words, verdict_line
 
 
 def snippet(evidence: Evidence, width: int = 72) -> str:
@@ -24,32 +23,24 @@ def snippet(evidence: Evidence, width: int = 72) -> str:
     return ("…" if start else "") + text.strip() + ("…" if start + width < len(sentence) else "")
 
 
-def verdict_line(report: Report) -> str:
-    if report.suggested_code is None:
-        code = "no code supported"
-    else:
-        code = f"supports {report.suggested_code} ({report.laterality})"
-    state = "complete" if report.complete else "incomplete"
-    return f"{code}; {report.profile} {state}"
-
-
 def render_text(report: Report) -> str:
-    """A table a coder reads in ten seconds: element, status, evidence; then verdict and findings."""
+    """The verdict in words on the first line, then a table a coder reads in ten seconds (element, status,
+    evidence), then the findings."""
     lines = [f"{report.note_id}: {verdict_line(report)}"]
     width = max(len(e.label) for e in report.elements.values())
     for result in report.elements.values():
         counted = [e for e in result.evidence if e.counted != "discounted"]
         if counted:
-            where = f" [{counted[0].section}]" if counted[0].section else ""
+            section = section_words(counted[0].section)
+            where = f" [{section}]" if section else ""
             evidence = f'"{snippet(counted[0])}"{where}'
         elif result.evidence:
             first = result.evidence[0]
             evidence = f'(only: "{first.text}" — {first.reason})'
         else:
             evidence = "(no mention)"
-        need = "" if result.requirement == "required" else " (when performed)"
         sides = f" {'+'.join(result.sides)}" if result.sides else ""
-        lines.append(f"  {result.label:<{width}}  {STATUS[result.status] + sides:<22} {evidence}{need}")
+        lines.append(f"  {result.label:<{width}}  {status_words(report, result)[0] + sides:<26} {evidence}")
     for finding in report.findings:
         lines.extend(textwrap.wrap(finding.message, 100, initial_indent="  - ", subsequent_indent="    "))
     if report.indications:
@@ -59,11 +50,13 @@ def render_text(report: Report) -> str:
 
 def render_query_text(query: Query) -> str:
     """A query ready to paste into an EHR query tool; the tool adds provider name and signature."""
-    lines = [f"Query: {query.topic}", f"Note: {query.note_id}" + (f"   Date of service: {query.encounter_date}"
+    audience = " (for prior-authorisation staff)" if query.audience == "prior_authorization" else ""
+    lines = [f"Query{audience}: {query.topic}", f"Note: {query.note_id}" + (f"   Date of service: {query.encounter_date}"
                                                                    if query.encounter_date else ""),
              "", "Clinical indicators from the note:"]
     for indicator in query.indicators:
-        where = f"line {indicator.line}" + (f", {indicator.section} section" if indicator.section else "")
+        section = section_words(indicator.section)
+        where = f"line {indicator.line}" + (f", {section} section" if section else "")
         lines.append(f'  - "{indicator.quote}" ({where})')
     lines += ["", query.question]
     if query.options:

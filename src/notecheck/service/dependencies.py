@@ -24,7 +24,10 @@ BATCH_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
 
 NoteIdParam = Annotated[str | None, Query(description="Note id for text/plain and FHIR bodies (a JSON body "
                                                       "carries its own).")]
-ProfileParam = Annotated[str | None, Query(description="Code profile for text/plain and FHIR bodies.")]
+ProfileParam = Annotated[str | None, Query(description="Billed code for text/plain, FHIR and HL7 bodies (e.g. "
+                                                      "0201T-50); absent: the code the note supports.")]
+IndicationQueriesParam = Annotated[bool, Query(description="Also draft coverage questions for prior-authorisation "
+                                                           "staff (the indications checklist).")]
 
 
 def engine_of(request: Request) -> Engine:
@@ -81,9 +84,11 @@ async def read_note(request: Request, params: Params) -> NoteInput:
     return note
 
 
-def check(note: NoteInput, request: Request, field: str = "profile") -> Report:
-    """The note's report from the checker of the profile it asks for."""
-    report = engine_of(request).checker(note.profile, field).check_text(note.text, note_id=note.note_id or "note")
+def check(note: NoteInput, request: Request, field: str = "billed_code") -> Report:
+    """The note's report, judged against the billed code it comes with (else the code it supports)."""
+    engine = engine_of(request)
+    billed = engine.billed(note.profile, field)
+    report = engine.checker.check_text(note.text, note_id=note.note_id or "note", billed=billed)
     if note.flags:
         request.state.flags = note.flags
     return report

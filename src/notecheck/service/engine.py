@@ -8,6 +8,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+from ..errors import NotecheckError
 from ..inputs.bodies import RequestProblem
 from .settings import Settings
 
@@ -17,41 +18,45 @@ if TYPE_CHECKING:
 LOG = logging.getLogger("notecheck.serve")
 WARM_NOTE = ("TECHNIQUE: Under fluoroscopic guidance, needles were placed in the right and left sacral ala and "
              "PMMA cement was injected on both sides.")
-"""Checked once per profile at start-up so every lazy part of the pipeline is built before /readyz says ready."""
+"""Checked once at start-up so every lazy part of the pipeline is built before /readyz says ready."""
 
 
 class Engine:
-    """This worker's checkers, one per profile sharing one pipeline, built once; ready only when each has
-    checked a note."""
+    """This worker's checker, built once; ready only when it has checked a note."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.checkers: dict[str, Checker] = {}
         self.ready = threading.Event()
         self.failure: str | None = None
+        self._checker: Checker | None = None
 
     def warm(self) -> None:
         started = time.perf_counter()
         try:
             from ..checker import Checker  # imported here so the socket answers /healthz while spaCy loads
 
-            first = Checker(self.settings.patterns, profile=self.settings.profile)
-            for name in sorted(first.patterns.profiles):
-                checker = first if name == self.settings.profile else first.for_profile(name)
-                checker.check_text(WARM_NOTE)
-                self.checkers[name] = checker
+            checker = Checker(self.settings.patterns, profile=self.settings.profile)
+            checker.check_text(WARM_NOTE)
+            self._checker = checker
         except Exception as exc:  # a worker that cannot warm stays alive and says why on /readyz
             self.failure = f"{type(exc).__name__}: {exc}".splitlines()[0]
             LOG.error("pipeline failed to build: %s", self.failure)
             return
         self.ready.set()
-        LOG.info("pid=%d ready in %.2f s (profiles %s)", os.getpid(), time.perf_counter() - started,
-                 ", ".join(self.checkers))
+        LOG.info("pid=%d ready in %.2f s", os.getpid(), time.perf_counter() - started)
 
-    def checker(self, profile: str | None, field: str = "profile") -> Checker:
-        name = profile or self.settings.profile
-        if name not in self.checkers:
-            known = ", ".join(self.checkers)
-            raise RequestProblem(422, "invalid_field", f"{field}: unknown profile {name!r}: expected one of {known}",
-                                 field)
-        return self.checkers[name]
+    @property
+    def checker(self) -> Checker:
+        assert self._checker is not None, "used before /readyz said ready"
+        return self._checker
+
+    def billed(self, value: str | None, field: str = "billed_code") -> str | None:
+        """A request's billed code, checked: a code the patterns do not know is a 422 naming the field."""
+        try:
+            self.checker.parse_billed(value)
+        except NotecheckError:
+            known = ", ".join(sorted(self.checker.patterns.profiles))
+            raise RequestProblem(422, "invalid_field", f"{field}: not a known code ({len(value or '')} "
+                                 f"characters); expected {known}, optionally with a modifier ('0201T-50')",
+                                 field) from None
+        return value

@@ -17,7 +17,7 @@ class Settings:
     """What `notecheck serve` passes to each worker; workers are separate processes, so it travels as JSON."""
 
     patterns: str | None = None
-    profile: str = "0201T"
+    profile: str | None = None  # a billed code every note is judged against unless its request names one
     max_bytes: int = DEFAULT_MAX_BYTES
 
     def to_env(self) -> str:

@@ -28,7 +28,7 @@ async def check_batch(request: Request) -> BatchResponse:
     for index, item in enumerate(batch.notes):
         try:
             note = note_from_object(item, Params(), max_bytes, prefix=f"notes[{index}]")
-            report = check(note, request, f"notes[{index}].profile")
+            report = check(note, request, f"notes[{index}].billed_code")
             results.append(BatchResult(index=index, note_id=note.note_id, report=report))
         except RequestProblem as problem:
             raw_id = item.get("note_id") if isinstance(item, dict) else None

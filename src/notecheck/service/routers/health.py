@@ -24,5 +24,6 @@ async def readyz(request: Request) -> dict[str, Any]:
     """200 only when this worker's pipeline is built and warm."""
     await require_ready(request)
     settings = settings_of(request)
-    return {"status": "ready", "profiles": list(engine_of(request).checkers), "default_profile": settings.profile,
+    return {"status": "ready", "profiles": sorted(engine_of(request).checker.patterns.profiles),
+            "default_profile": settings.profile,
             "max_bytes": settings.max_bytes, "auth": request.app.state.api_key is not None}

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from ...inputs.bodies import Params
 from ...outputs.markdown import render_worksheet
 from ...outputs.queries import draft_queries
-from ..dependencies import NOTE_BODY, NoteIdParam, ProfileParam, check, engine_of, read_note
+from ..dependencies import NOTE_BODY, IndicationQueriesParam, NoteIdParam, ProfileParam, check, engine_of, read_note
 from ..responses import flag_headers
 
 router = APIRouter()
@@ -17,10 +17,11 @@ router = APIRouter()
 @router.post("/worksheet", openapi_extra=NOTE_BODY, response_class=Response,
              responses={200: {"content": {"text/markdown": {"schema": {"type": "string"}}},
                               "description": "The coder worksheet, as `notecheck check --format markdown`."}})
-async def worksheet(request: Request, note_id: NoteIdParam = None, profile: ProfileParam = None) -> Response:
+async def worksheet(request: Request, note_id: NoteIdParam = None, profile: ProfileParam = None,
+                    indication_queries: IndicationQueriesParam = False) -> Response:
     """The one-page markdown coder worksheet: verdict, evidence, findings, drafted queries."""
     note = await read_note(request, Params(note_id, profile))
-    checker = engine_of(request).checker(note.profile)
     report = check(note, request)
-    return Response(render_worksheet(report, draft_queries(report, checker.patterns)),
+    queries = draft_queries(report, engine_of(request).checker.patterns, indication_queries)
+    return Response(render_worksheet(report, queries),
                     media_type="text/markdown; charset=utf-8", headers=flag_headers(request))

@@ -2,8 +2,21 @@
 // The coder's page. Every piece of note or report text goes into the DOM through textContent: never innerHTML.
 (function () {
   const $ = (id) => document.getElementById(id);
-  const STATUS = {documented: "documented", not_performed: "not performed", missing: "MISSING"};
   const REQUIREMENT = {required: "required", when_performed: "when performed", not_required: "not required"};
+  const VERDICT = {complete: "Complete", incomplete: "Incomplete", review: "Review: a person should read this note",
+                   not_applicable: "Not applicable"};
+
+  // An element's status in words and its tone, as every notecheck output says it (outputs/words.py): a gap only
+  // where the code the note is judged against requires the element; an optional step not done is neutral.
+  function statusWords(report, result) {
+    if (result.status === "documented") return ["documented", "ok"];
+    const done = result.status === "not_performed" ? "not performed" : "not mentioned";
+    if (report.verdict === "not_applicable") return [done, "neutral"];
+    if (result.requirement === "required") {
+      return [(result.status === "not_performed" ? "NOT PERFORMED" : "MISSING") + " (required)", "gap"];
+    }
+    return [done + " (optional)", "neutral"];
+  }
   let notes = [];      // loaded files: {name, text, report}
   let current = null;  // {noteId, text, profile, report}
 
@@ -26,7 +39,12 @@
   }
 
   async function post(path, body) {
-    const response = await fetch(path, {method: "POST", headers: headers("application/json"), body: JSON.stringify(body)});
+    let response;
+    try {
+      response = await fetch(path, {method: "POST", headers: headers("application/json"), body: JSON.stringify(body)});
+    } catch (e) {
+      throw new Error("The notecheck service cannot be reached. Check that it is running, then try again.");
+    }
     if (!response.ok) {
       let message = "HTTP " + response.status;
       try { message = (await response.json()).message || message; } catch (e) { /* not JSON */ }
@@ -39,11 +57,14 @@
   function showError(message) {
     $("error").textContent = message || "";
     $("error").hidden = !message;
+    if (message) { $("result").hidden = true; current = null; }  // never leave a verdict beside an error
   }
 
   function requestBody() {
     const text = $("note").value.replace(/^\ufeff/, "");
-    return {note_id: $("note-id").value.trim() || "note", text: text, profile: $("profile").value};
+    const body = {note_id: $("note-id").value.trim() || "note", text: text};
+    if ($("profile").value) body.billed_code = $("profile").value;
+    return body;
   }
 
   async function checkNote() {
@@ -54,9 +75,9 @@
     try {
       const [report, queries] = await Promise.all([
         post("/v1/check", body).then((r) => r.json()),
-        post("/v1/query", body).then((r) => r.json()),
+        post("/v1/query" + queryFlag(), body).then((r) => r.json()),
       ]);
-      current = {noteId: body.note_id, text: body.text, profile: body.profile, report: report};
+      current = {body: body, report: report};
       const loaded = notes.find((n) => n.name === body.note_id);
       if (loaded) { loaded.report = report; renderFileList(); }
       render(report, queries.queries, body.text);
@@ -67,14 +88,20 @@
     }
   }
 
+  function queryFlag() { return $("indication-queries").checked ? "?indication_queries=true" : ""; }
+
   function verdictBadges(report) {
     const code = report.suggested_code;
-    return [
+    const against = report.verdict === "incomplete" && report.profile ? " against " + report.profile : "";
+    const badges = [
+      el("span", {class: "badge " + report.verdict, "data-field": "verdict"}, VERDICT[report.verdict] + against),
       el("span", {class: "badge " + (code ? "code" : "none"), "data-field": "code"}, code ? "Supports " + code : "No code supported"),
-      el("span", {class: "badge " + (report.complete ? "complete" : "incomplete"), "data-field": "complete"},
-         report.profile + (report.complete ? " complete" : " incomplete")),
       el("span", {class: "badge", "data-field": "laterality"}, "Laterality: " + report.laterality),
     ];
+    if (report.verdict_reasons.length) {
+      badges.push(el("p", {class: "reasons", "data-field": "reasons"}, report.verdict_reasons.join(" ")));
+    }
+    return badges;
   }
 
   // Offsets in the report count Unicode code points (Python); the DOM counts UTF-16 units.
@@ -135,9 +162,11 @@
   }
 
   function queryText(query) {
-    const lines = ["Query: " + query.topic, "", "Clinical indicators from the note:"];
+    const audience = query.audience === "prior_authorization" ? " (for prior-authorisation staff)" : "";
+    const lines = ["Query" + audience + ": " + query.topic, "", "Clinical indicators from the note:"];
     for (const i of query.indicators) {
-      lines.push('  - "' + i.quote + '" (line ' + i.line + (i.section ? ", " + i.section + " section" : "") + ")");
+      const section = i.section && i.section !== "other" ? ", " + i.section.replace(/_/g, " ") + " section" : "";
+      lines.push('  - "' + i.quote + '" (line ' + i.line + section + ")");
     }
     lines.push("", query.question, "");
     if (query.options.length) { for (const o of query.options) lines.push("  [ ] " + o); }
@@ -175,9 +204,10 @@
         : el("span", {"data-element": id}, result.label);
       if (marks[id]) name.addEventListener("click", () => jumpTo(marks[id]));
       const sides = result.sides.length ? " (" + result.sides.join("+") + ")" : "";
+      const [words, tone] = statusWords(report, result);
       return el("tr", {"data-element": id},
         el("td", null, name),
-        el("td", {class: "st-" + result.status, "data-status": result.status}, STATUS[result.status] + sides),
+        el("td", {class: "st-" + tone, "data-status": result.status}, words + sides),
         el("td", null, REQUIREMENT[result.requirement]));
     });
     $("elements").replaceChildren(...rows);
@@ -199,9 +229,9 @@
     if (!current) return;
     showError("");
     try {
-      const response = await post("/v1/worksheet", {note_id: current.noteId, text: current.text, profile: current.profile});
+      const response = await post("/v1/worksheet" + queryFlag(), current.body);
       const blob = new Blob([await response.text()], {type: "text/markdown"});
-      const link = el("a", {href: URL.createObjectURL(blob), download: "worksheet-" + current.noteId + ".md"});
+      const link = el("a", {href: URL.createObjectURL(blob), download: "worksheet-" + current.body.note_id + ".md"});
       document.body.append(link);
       link.click();
       link.remove();
@@ -215,7 +245,7 @@
     const list = $("file-list");
     list.hidden = notes.length < 2;
     list.replaceChildren(...notes.map((note) => {
-      const verdict = note.report ? (note.report.suggested_code || "no code") + (note.report.complete ? " ✓" : " ✗") : "";
+      const verdict = note.report ? (note.report.suggested_code || "no code") + ", " + VERDICT[note.report.verdict].split(":")[0].toLowerCase() : "";
       const button = el("button", {type: "button", "aria-current": String($("note-id").value === note.name)},
                         note.name + (verdict ? " · " + verdict : ""));
       button.addEventListener("click", () => { select(note); checkNote(); });
@@ -235,7 +265,9 @@
     notes = await Promise.all(files.map(async (f) => ({name: f.name.replace(/\.txt$/i, ""), text: await f.text(), report: null})));
     select(notes[0]);
     for (const note of notes.slice(1)) {  // check the others in the background for their verdicts in the list
-      post("/v1/check", {note_id: note.name, text: note.text.replace(/^\ufeff/, ""), profile: $("profile").value})
+      const body = {note_id: note.name, text: note.text.replace(/^\ufeff/, "")};
+      if ($("profile").value) body.billed_code = $("profile").value;
+      post("/v1/check", body)
         .then((r) => r.json()).then((report) => { note.report = report; renderFileList(); }).catch(() => {});
     }
     await checkNote();
@@ -255,7 +287,8 @@
   });
   fetch("/readyz").then((r) => r.json()).then((ready) => {
     if (!ready.profiles) return;
-    $("profile").replaceChildren(...ready.profiles.map((p) => el("option", p === ready.default_profile ? {selected: ""} : {}, p)));
+    $("profile").replaceChildren(el("option", {value: ""}, "as documented"),
+      ...ready.profiles.map((p) => el("option", p === ready.default_profile ? {selected: ""} : {}, p)));
   }).catch(() => {});
   document.documentElement.dataset.ready = "1";
 })();
