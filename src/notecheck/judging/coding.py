@@ -6,7 +6,7 @@ from ..models import ElementResult, Encounter, Finding, LedgerEntry, Report
 from ..rules import Profile
 from .assess import Assessment, withdraw
 from .judged import BOTH
-from .verdict import PRESCREENED_REASON, Billed, Facts, Judgement, judge
+from .verdict import PRESCREENED_REASON, Billed, Facts, Judgement, judge, missing_words
 
 DEFAULT_CODE = "0201T"
 """Whose element requirements a not-applicable note's rows show: the bilateral code the tool is named for."""
@@ -95,8 +95,7 @@ def _findings(assessment: Assessment, elements: dict[str, ElementResult], latera
         result = elements[element_id]
         if element_id == "bilateral_needle_placement" and result.sides:
             continue  # said below in laterality terms
-        verb = "is documented as not performed" if result.status == "not_performed" else "is not documented"
-        findings.append(Finding(kind="missing_required", element=element_id, message=f"{result.label} {verb}."))
+        findings.append(Finding(kind="missing_required", element=element_id, message=missing_words(result)))
     findings += judgement.findings
     findings += _side_findings(assessment, laterality)
     findings.extend(_other_site_findings(assessment))

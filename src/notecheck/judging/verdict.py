@@ -99,14 +99,14 @@ def _judge(facts: Facts, billed: Billed | None, profiles: dict[str, Profile]) ->
     else:
         reason = "Sacral cement injection is documented but its side(s) cannot be determined: no code is supported."
         finding = None
-    reasons = [reason] + [_missing_words(facts.elements[e]) for e in missing if e != "cement_injection"]
+    reasons = [reason] + [missing_words(facts.elements[e]) for e in missing if e != "cement_injection"]
     return Judgement("incomplete", against, missing, reasons, [finding] if finding else [])
 
 
 def _against_supported(facts: Facts, billed: Billed | None, profiles: dict[str, Profile]) -> Judgement:
     against = profiles[billed.code] if billed else profiles[facts.supported]  # type: ignore[index]
     missing = _missing(facts.elements, against)
-    reasons = [_missing_words(facts.elements[e]) for e in missing]
+    reasons = [missing_words(facts.elements[e]) for e in missing]
     findings = []
     if billed and billed.code != facts.supported:
         mismatch = f"The documentation supports {facts.supported}; billed {billed.code}."
@@ -120,6 +120,7 @@ def _missing(elements: dict[str, ElementResult], against: Profile) -> list[str]:
             if requirement == "required" and elements[e].status != "documented"]
 
 
-def _missing_words(result: ElementResult) -> str:
+def missing_words(result: ElementResult) -> str:
+    """'Imaging guidance is not documented.': a required element's gap in a coder's words."""
     verb = "is documented as not performed" if result.status == "not_performed" else "is not documented"
     return f"{result.label} {verb}."
