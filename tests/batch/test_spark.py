@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("pyspark", reason="PySpark is not installed (pip install 'notecheck[spark]')")
+pytest.importorskip("pyspark", reason="PySpark is not installed (pip install '.[spark]' in the clone)")
 JAVA = shutil.which("java") or (os.environ.get("JAVA_HOME") and shutil.which("java", path=os.environ["JAVA_HOME"]
                                                                             + "/bin"))
 pytestmark = pytest.mark.skipif(not JAVA, reason="no Java runtime on PATH or JAVA_HOME (Spark needs Java 17+)")
