@@ -21,7 +21,7 @@ JAVA = shutil.which("java") or (os.environ.get("JAVA_HOME") and shutil.which("ja
                                                                             + "/bin"))
 pytestmark = pytest.mark.skipif(not JAVA, reason="no Java runtime on PATH or JAVA_HOME (Spark needs Java 17+)")
 
-from paths import CORPUS
+from paths import CORPUS, SAMPLES
 from pyspark.sql import SparkSession  # noqa: E402
 
 from notecheck.errors import NotecheckError  # noqa: E402
@@ -236,3 +236,31 @@ def test_cli_reads_parquet_with_named_columns(tmp_path: Path) -> None:
 def test_core_import_does_not_load_spark() -> None:
     probe = "import sys, notecheck, notecheck.cli, notecheck.batch.audit; print('pyspark' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.strip() == "False"
+
+
+def test_cli_reads_the_sample_parquet(checker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """sample_notes/batch/notes.parquet (every sample note, built by build_samples.py under [spark]): no error
+    row, each report the note's golden report, or `check --billed` where the row names a billed code."""
+    import pyarrow.parquet as pq
+
+    source = SAMPLES / "batch" / "notes.parquet"
+    table = pq.read_table(source)
+    assert table.column_names == ["note_id", "text", "provider", "department", "document_date", "billed_code"]
+    rows_in = table.to_pylist()
+    assert {r["note_id"]: r["text"] for r in rows_in} == {p.stem: p.read_text(encoding="utf-8")
+                                                          for p in SAMPLES.glob("*.txt")}
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "notecheck.cli", "spark", str(source), "-o", str(out), "--master",
+                           "local[1]", "--quiet", "--group-by", "provider,department"], capture_output=True,
+                          timeout=300)
+    assert proc.returncode == 1, proc.stderr.decode()[-3000:]  # some sample notes are incomplete, by design
+    got = {r["note_id"]: r for r in pq.read_table(out / "results.parquet").to_pylist()}
+    assert len(got) == len(rows_in) and not [r for r in got.values() if r["outcome"] == "error"]
+    for row in rows_in:
+        name, billed = row["note_id"], row["billed_code"]
+        expected = checker.check_text(row["text"], note_id=name, billed=billed).model_dump_json() if billed else \
+            json.dumps(json.loads((SAMPLES / "expected" / f"{name}.json").read_text(encoding="utf-8")))
+        assert json.loads(got[name]["report_json"]) == json.loads(expected), name
+        assert got[name]["provider"] == row["provider"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert "(none)" not in summary["by_metadata"]["provider"] and summary["inputs"] == len(rows_in)
