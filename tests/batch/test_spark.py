@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,7 @@ JAVA = shutil.which("java") or (os.environ.get("JAVA_HOME") and shutil.which("ja
                                                                             + "/bin"))
 pytestmark = pytest.mark.skipif(not JAVA, reason="no Java runtime on PATH or JAVA_HOME (Spark needs Java 17+)")
 
-from paths import CORPUS, SAMPLES
+from paths import CORPUS, ROOT, SAMPLES
 from pyspark.sql import SparkSession  # noqa: E402
 
 from notecheck.errors import NotecheckError  # noqa: E402
@@ -264,3 +265,57 @@ def test_cli_reads_the_sample_parquet(checker, tmp_path: Path) -> None:  # type:
         assert got[name]["provider"] == row["provider"]
     summary = json.loads((out / "summary.json").read_text())
     assert "(none)" not in summary["by_metadata"]["provider"] and summary["inputs"] == len(rows_in)
+
+
+def _bare_python(tmp_path: Path) -> Path:
+    """A Python with nothing installed: what a notebook's `python3` on PATH often is, next to a venv kernel."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "bare")], check=True, timeout=120)
+    return tmp_path / "bare" / "bin" / "python3"
+
+
+def _notebook_env(bare: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYSPARK_PYTHON", "PYSPARK_DRIVER_PYTHON")}
+    env["PATH"] = f"{bare.parent}{os.pathsep}{env.get('PATH', '')}"  # `python3` is the bare one, as in a notebook
+    return env | {"SPARK_LOCAL_IP": "127.0.0.1"}
+
+
+def test_the_docs_notebook_example_runs_locally(tmp_path: Path) -> None:
+    """docs/spark.md's notebook example, as written, in a fresh interpreter whose PATH `python3` lacks notecheck:
+    the workers must run this interpreter (the PYSPARK_PYTHON pitfall)."""
+    page = (ROOT / "docs" / "spark.md").read_text(encoding="utf-8")
+    example = next(block for block in re.findall(r"```python\n(.*?)```", page, re.S) if "spark_session(" in block)
+    (tmp_path / "sample_notes").symlink_to(SAMPLES)
+    bare = _bare_python(tmp_path)
+    proc = subprocess.run([sys.executable, "-c", example], cwd=tmp_path, env=_notebook_env(bare),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    import pyarrow.parquet as pq
+
+    rows = pq.read_table(tmp_path / "audit-notebook" / "results.parquet").to_pylist()
+    assert len(rows) == len(list(SAMPLES.glob("*.txt"))) and all(r["outcome"] != "error" for r in rows)
+    assert "Interventional Radiology" in proc.stdout
+
+
+def test_a_session_whose_workers_lack_notecheck_is_refused_in_one_line(tmp_path: Path) -> None:
+    """A local session made before spark_session(), its workers on a Python without notecheck: check_notes says so
+    on the driver instead of every task failing with ModuleNotFoundError."""
+    bare = _bare_python(tmp_path)
+    script = f"""
+import os
+os.environ["PYSPARK_PYTHON"] = {str(bare)!r}
+from pyspark.sql import SparkSession
+from notecheck.errors import NotecheckError
+from notecheck.spark import check_notes
+spark = (SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false")
+         .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").getOrCreate())
+try:
+    check_notes(spark.createDataFrame([("n1", "text")], "note_id string, text string"))
+except NotecheckError as exc:
+    print("refused:", exc)
+spark.stop()
+"""
+    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=_notebook_env(bare),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"refused: this Spark session's Python workers run {str(bare)!r}" in proc.stdout
+    assert "cannot import notecheck" in proc.stdout and "spark_session()" in proc.stdout
