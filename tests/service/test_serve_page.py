@@ -1,5 +1,5 @@
 """The coder's page in headless Chromium (Debian's, driven by Playwright) against the real server: paste a note,
-press the button, read the verdict and the highlighted evidence from the DOM; keep a screenshot for the README."""
+press the button, read the verdict and the highlighted evidence from the DOM; keep the screenshot docs/coders.md shows."""
 
 from __future__ import annotations
 
