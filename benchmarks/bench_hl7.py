@@ -4,7 +4,7 @@ Builds batch files from sample_notes/hl7/mdm_batch.hl7 (three sample-note messag
 copy with its own document number and last OBX line so the audit's cache of repeated texts never answers, then:
 - reading only (framing, parsing, unescaping, no checking), in a fresh process: messages/s and peak RSS, for
   --count and 4x --count messages (memory must not grow with the file: it is read in chunks);
-- the same messages parsed by hl7apy, where it is installed (the library not chosen; see the README);
+- the same messages parsed by hl7apy, where it is installed (the library not chosen; see docs/integrators.md);
 - `notecheck audit` end to end on the --count file, 1 worker: notes/s and peak RSS, and on a JSONL file of the
   same texts and ids, which isolates what reading HL7 adds to an audit.
 Each figure is the median of --runs runs.

@@ -60,8 +60,8 @@ def test_rows_match_expected_and_reports_equal_check(tmp_path: Path) -> None:
         assert row["report"]["note_id"] == row["note_id"]
     first = rows[0]["metadata"]
     assert first == {"message_type": "MDM^T02", "document_type": "OP", "document_status": "AU",
-                     "activity_date": "2026-12-01T08:00:00", "provider": "SYNTHETIC, PROVIDER",
-                     "patient_class": "O", "location": "IR SUITE 2 A SYNTHETIC HOSPITAL"}
+                     "document_date": "2026-12-01T08:00:00", "provider": "SYNTHETIC, PROVIDER",
+                     "patient_class": "O", "department": "IR SUITE 2 A SYNTHETIC HOSPITAL"}
     written = (tmp_path / "out" / "results.jsonl").read_text() + (tmp_path / "out" / "results.csv").read_text()
     for identifier in ("SYN-MRN-0001", "19450101", "SYNTHETIC^TEST", "TEST, SYNTHETIC"):
         assert identifier not in written  # PID is never read into a row

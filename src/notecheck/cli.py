@@ -185,7 +185,8 @@ def _spark(args: argparse.Namespace, checker: Checker) -> int:
     try:
         from .commands.spark import spark_audit
     except ImportError as exc:
-        raise NotecheckError(f"the spark command needs PySpark: pip install 'notecheck[spark]' ({exc})")
+        raise NotecheckError(f"the spark command needs the [spark] extra (in the notecheck clone: "
+                             f"pip install '.[spark]'): {exc}")
     return spark_audit(args.inputs, args.out, master=args.master, partitions=args.partitions,
                        id_column=args.id_column, text_column=args.text_column, glob=args.glob,
                        max_bytes=args.max_bytes, patterns=args.patterns, profile=args.billed,

@@ -1,4 +1,4 @@
-"""Kept for the import the README has named: HL7 v2 reading lives in ``notecheck.inputs.hl7``."""
+"""Kept for the import the docs name (docs/integrators.md): HL7 v2 reading lives in ``notecheck.inputs.hl7``."""
 
 from .inputs.hl7 import hl7_items, iter_hl7, looks_like_hl7
 

@@ -68,7 +68,7 @@ def test_every_bad_input_kind_gets_an_error_row_in_order(tmp_path: Path) -> None
         assert by_id[note_id]["outcome"] == "error" and reason in by_id[note_id]["error"], by_id[note_id]
     assert "invalid UTF-8" in by_id["c_latin1"]["flags"][0] and by_id["c_latin1"]["report"] is not None
     assert by_id["j1"]["metadata"] == {"provider": "Dr. B"} and by_id["c1"]["metadata"] == {"department": "IR"}
-    assert by_id["f1"]["report"]["suggested_code"] == "0201T" and by_id["f1"]["metadata"]["author"] == "Dr. A"
+    assert by_id["f1"]["report"]["suggested_code"] == "0201T" and by_id["f1"]["metadata"]["provider"] == "Dr. A"
     summary = json.loads((out / "summary.json").read_text())
     assert summary["inputs"] == len(got) == sum(summary["outcomes"].values())
     assert summary["outcomes"]["error"] == 9

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("pyspark", reason="PySpark is not installed (pip install 'notecheck[spark]')")
+pytest.importorskip("pyspark", reason="PySpark is not installed (pip install '.[spark]' in the clone)")
 JAVA = shutil.which("java") or (os.environ.get("JAVA_HOME") and shutil.which("java", path=os.environ["JAVA_HOME"]
                                                                             + "/bin"))
 pytestmark = pytest.mark.skipif(not JAVA, reason="no Java runtime on PATH or JAVA_HOME (Spark needs Java 17+)")
 
-from paths import CORPUS
+from paths import CORPUS, ROOT, SAMPLES
 from pyspark.sql import SparkSession  # noqa: E402
 
 from notecheck.errors import NotecheckError  # noqa: E402
@@ -236,3 +237,85 @@ def test_cli_reads_parquet_with_named_columns(tmp_path: Path) -> None:
 def test_core_import_does_not_load_spark() -> None:
     probe = "import sys, notecheck, notecheck.cli, notecheck.batch.audit; print('pyspark' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.strip() == "False"
+
+
+def test_cli_reads_the_sample_parquet(checker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """sample_notes/batch/notes.parquet (every sample note, built by build_samples.py under [spark]): no error
+    row, each report the note's golden report, or `check --billed` where the row names a billed code."""
+    import pyarrow.parquet as pq
+
+    source = SAMPLES / "batch" / "notes.parquet"
+    table = pq.read_table(source)
+    assert table.column_names == ["note_id", "text", "provider", "department", "document_date", "billed_code"]
+    rows_in = table.to_pylist()
+    assert {r["note_id"]: r["text"] for r in rows_in} == {p.stem: p.read_text(encoding="utf-8")
+                                                          for p in SAMPLES.glob("*.txt")}
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "notecheck.cli", "spark", str(source), "-o", str(out), "--master",
+                           "local[1]", "--quiet", "--group-by", "provider,department"], capture_output=True,
+                          timeout=300)
+    assert proc.returncode == 1, proc.stderr.decode()[-3000:]  # some sample notes are incomplete, by design
+    got = {r["note_id"]: r for r in pq.read_table(out / "results.parquet").to_pylist()}
+    assert len(got) == len(rows_in) and not [r for r in got.values() if r["outcome"] == "error"]
+    for row in rows_in:
+        name, billed = row["note_id"], row["billed_code"]
+        expected = checker.check_text(row["text"], note_id=name, billed=billed).model_dump_json() if billed else \
+            json.dumps(json.loads((SAMPLES / "expected" / f"{name}.json").read_text(encoding="utf-8")))
+        assert json.loads(got[name]["report_json"]) == json.loads(expected), name
+        assert got[name]["provider"] == row["provider"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert "(none)" not in summary["by_metadata"]["provider"] and summary["inputs"] == len(rows_in)
+
+
+def _bare_python(tmp_path: Path) -> Path:
+    """A Python with nothing installed: what a notebook's `python3` on PATH often is, next to a venv kernel."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "bare")], check=True, timeout=120)
+    return tmp_path / "bare" / "bin" / "python3"
+
+
+def _notebook_env(bare: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYSPARK_PYTHON", "PYSPARK_DRIVER_PYTHON")}
+    env["PATH"] = f"{bare.parent}{os.pathsep}{env.get('PATH', '')}"  # `python3` is the bare one, as in a notebook
+    return env | {"SPARK_LOCAL_IP": "127.0.0.1"}
+
+
+def test_the_docs_notebook_example_runs_locally(tmp_path: Path) -> None:
+    """docs/spark.md's notebook example, as written, in a fresh interpreter whose PATH `python3` lacks notecheck:
+    the workers must run this interpreter (the PYSPARK_PYTHON pitfall)."""
+    page = (ROOT / "docs" / "spark.md").read_text(encoding="utf-8")
+    example = next(block for block in re.findall(r"```python\n(.*?)```", page, re.S) if "spark_session(" in block)
+    (tmp_path / "sample_notes").symlink_to(SAMPLES)
+    bare = _bare_python(tmp_path)
+    proc = subprocess.run([sys.executable, "-c", example], cwd=tmp_path, env=_notebook_env(bare),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    import pyarrow.parquet as pq
+
+    rows = pq.read_table(tmp_path / "audit-notebook" / "results.parquet").to_pylist()
+    assert len(rows) == len(list(SAMPLES.glob("*.txt"))) and all(r["outcome"] != "error" for r in rows)
+    assert "Interventional Radiology" in proc.stdout
+
+
+def test_a_session_whose_workers_lack_notecheck_is_refused_in_one_line(tmp_path: Path) -> None:
+    """A local session made before spark_session(), its workers on a Python without notecheck: check_notes says so
+    on the driver instead of every task failing with ModuleNotFoundError."""
+    bare = _bare_python(tmp_path)
+    script = f"""
+import os
+os.environ["PYSPARK_PYTHON"] = {str(bare)!r}
+from pyspark.sql import SparkSession
+from notecheck.errors import NotecheckError
+from notecheck.spark import check_notes
+spark = (SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false")
+         .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").getOrCreate())
+try:
+    check_notes(spark.createDataFrame([("n1", "text")], "note_id string, text string"))
+except NotecheckError as exc:
+    print("refused:", exc)
+spark.stop()
+"""
+    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=_notebook_env(bare),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"refused: this Spark session's Python workers run {str(bare)!r}" in proc.stdout
+    assert "cannot import notecheck" in proc.stdout and "spark_session()" in proc.stdout

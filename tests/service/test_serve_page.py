@@ -1,5 +1,5 @@
 """The coder's page in headless Chromium (Debian's, driven by Playwright) against the real server: paste a note,
-press the button, read the verdict and the highlighted evidence from the DOM; keep a screenshot for the README."""
+press the button, read the verdict and the highlighted evidence from the DOM; keep the screenshot docs/coders.md shows."""
 
 from __future__ import annotations
 
@@ -84,6 +84,89 @@ def test_paste_check_verdict_and_evidence(page, server: Server) -> None:  # type
     assert "current" in page.evaluate("document.activeElement.className")
 
     assert all(url.startswith(server.url) for url in page.requests), page.requests
+
+
+LABELS = {"documented": "documented", "not_performed": "not performed", "discounted": "not counted"}
+NOTE_MARKS = """() => { const out = []; let at = 0;
+  for (const node of document.getElementById('note-view').childNodes) {
+    const size = node.textContent.length;
+    if (node.nodeName === 'MARK') out.push({start: at, end: at + size, counted: node.className.split(' ')[0],
+                                            label: node.dataset.label, id: node.id});
+    at += size;
+  }
+  return out; }"""
+STYLE = "(m) => { const s = getComputedStyle(m); return [s.boxShadow !== 'none', s.borderBottomStyle, " \
+        "s.textDecorationLine, getComputedStyle(m, '::after').content]; }"
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _phrase_groups(result: dict) -> list[list[dict]]:
+    """The report's evidence of one element by sentence and by how it counted, in the report's order."""
+    groups: dict[tuple, list[dict]] = {}
+    for ev in result["evidence"]:
+        groups.setdefault((ev["sentence"], ev["counted"], ev["reason"]), []).append(ev)
+    return list(groups.values())
+
+
+def _assert_evidence_shown(page, report: dict) -> None:  # type: ignore[no-untyped-def]
+    """Every evidence span is marked whole in the note, labelled with what it counted as; each element row is
+    followed by its evidence phrases, tinted and labelled the same way, their matched words marked."""
+    marks = page.evaluate(NOTE_MARKS)
+    for element, result in report["elements"].items():
+        for ev in result["evidence"]:
+            (mark,) = [m for m in marks if m["start"] <= ev["start"] and ev["end"] <= m["end"]]
+            assert mark["counted"] == ev["counted"] and LABELS[ev["counted"]] in mark["label"].split(", ")
+        groups = _phrase_groups(result)
+        phrases = page.locator(f"tr[data-evidence-for={element}] li.phrase")
+        assert phrases.count() == min(3, len(groups)), element
+        for index, group in enumerate(groups[:3]):
+            phrase = phrases.nth(index)
+            counted, reason = group[0]["counted"], group[0]["reason"]
+            assert phrase.get_attribute("data-counted") == counted
+            assert phrase.locator(".tag").text_content() == LABELS[counted] + (f": {reason}" if reason else "")
+            marked = {_collapse(t).lower() for t in phrase.locator("q mark").all_text_contents()}
+            assert marked and marked <= {_collapse(ev["text"]).lower() for ev in group}, (element, marked)
+            assert _collapse(phrase.locator("q").text_content().strip("\u201c\u201d…")) in group[0]["sentence"]
+
+
+def test_evidence_phrases_next_to_each_element_labelled_by_what_they_counted_as(page) -> None:  # type: ignore[no-untyped-def]
+    """Documented, not performed and not counted each have a colour, a line style and a label in words (WCAG
+    1.4.1); a row's phrase jumps to the phrase in the note, where the element's mentions then show their labels."""
+    styles = {}
+    for name in ("bilateral_complete", "negated_biopsy"):
+        note = ROOT / "sample_notes" / f"{name}.txt"
+        report = cli_report(note)
+        check_in_page(page, note)
+        _assert_evidence_shown(page, report)
+        for counted in LABELS:
+            if page.locator(f"#note-view mark.{counted}").count():
+                styles[counted] = page.locator(f"#note-view mark.{counted}").first.evaluate(STYLE)[:3]
+    assert len(styles) == 3 and len(set(map(tuple, styles.values()))) == 3, styles  # not by colour alone
+
+    biopsy = report["elements"]["bone_biopsy"]["evidence"][0]  # negated_biopsy: "Bone biopsy ... was not obtained"
+    page.click(f"tr[data-evidence-for=bone_biopsy] li.phrase >> nth=0 >> button:text('line {biopsy['line']}')")
+    assert page.evaluate("document.activeElement.id") == "ev-bone_biopsy-0"
+    assert page.evaluate("document.activeElement.textContent") == biopsy["text"]
+    selected = page.locator("#note-view mark.selected")
+    assert selected.count() == len(report["elements"]["bone_biopsy"]["evidence"])
+    for index in range(selected.count()):
+        assert selected.nth(index).evaluate(STYLE)[3] == '"not performed"'  # the label shows in the note
+    assert page.locator("#note-view mark:not(.selected)").first.evaluate(STYLE)[3] == "none"
+    assert "not performed" in page.text_content(".legend") and "not counted" in page.text_content(".legend")
+
+
+def test_the_page_passes_axe_core(page) -> None:  # type: ignore[no-untyped-def]
+    """axe-core's WCAG 2.1 A/AA and best-practice rules, on the page with a verdict, evidence and queries shown."""
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright",
+                              reason="axe-playwright-python is not installed (pip install '.[serve-test]')")
+    check_in_page(page, ROOT / "sample_notes" / "missing_bilateral.txt")
+    page.click("tr[data-element=cement_injection] button")
+    tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+    results = axe.Axe().run(page, options={"runOnly": {"type": "tag", "values": tags}})
+    assert results.violations_count == 0, results.generate_report()
 
 
 def test_queries_copy_export_and_keyboard(page, server: Server) -> None:  # type: ignore[no-untyped-def]

@@ -27,9 +27,13 @@ DERIVED = ("results.csv", "summary.json", "report.html")
 """Files computed from results.jsonl at the end of a run."""
 
 
+DISTRIBUTION = "notecheck-sacral"
+"""The distribution's name (pyproject.toml); the import name is ``notecheck``."""
+
+
 def notecheck_version() -> str:
     try:
-        return version("notecheck")
+        return version(DISTRIBUTION)
     except PackageNotFoundError:
         return "unknown"
 

@@ -10,6 +10,7 @@ the result) and the Spark columns are read off that AuditRow, so the two outputs
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -118,6 +119,7 @@ def check_notes(df: DataFrame, text_col: str = "text", id_col: str = "note_id", 
     against it (``profile`` is the billed code for rows without one).
     """
     Checker(patterns, profile=profile)  # fail on the driver, with a clear message, before any task starts
+    _check_local_workers(df.sparkSession)
     for column in (text_col, id_col, *([error_col] if error_col else [])):
         if column not in df.columns:
             raise NotecheckError(f"no column {column!r} in the DataFrame (columns: {', '.join(df.columns)})")
@@ -134,6 +136,25 @@ def check_notes(df: DataFrame, text_col: str = "text", id_col: str = "note_id", 
     billed_col = BILLED_FIELD if BILLED_FIELD in df.columns else None
     job = _Batches(id_col, text_col, error_col, passthrough, patterns, profile, max_bytes, billed_col)
     return source.mapInArrow(partial(_check_batches, job), schema)
+
+
+def _check_local_workers(spark: SparkSession) -> None:
+    """On a local master, fail on the driver in one line when the Python workers run an interpreter that cannot
+    import notecheck: a notebook's session made before ``spark_session`` runs workers with PYSPARK_PYTHON or
+    ``python3`` from PATH, often another environment, and each task would fail with ModuleNotFoundError."""
+    context = getattr(spark, "sparkContext", None)  # a Spark Connect session has none: its workers are remote
+    worker = getattr(context, "pythonExec", None)
+    if not worker or not str(getattr(context, "master", "")).startswith("local") or worker == sys.executable:
+        return
+    probe = "import importlib.util, sys; sys.exit(importlib.util.find_spec('notecheck') is None)"
+    try:
+        found = subprocess.run([worker, "-c", probe], capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        found = False
+    if not found:
+        raise NotecheckError(f"this Spark session's Python workers run {worker!r} (PYSPARK_PYTHON, else python3), "
+                             f"which cannot import notecheck; make the session with notecheck.spark.spark_session(), "
+                             f"or set os.environ['PYSPARK_PYTHON'] = sys.executable before the first SparkSession")
 
 
 def _as_text(column: str, data_type: T.DataType) -> Column:
@@ -209,14 +230,16 @@ def spark_session(master: str | None = None, shuffle_partitions: int | None = No
                   progress: bool = False) -> SparkSession:
     """The SparkSession for a run. Under spark-submit (or in a notebook's running session) its master and
     settings are kept; otherwise ``master`` (default ``local[*]``). On a local master the UI is off, everything
-    binds to 127.0.0.1 and the Python workers run this interpreter (so they see the same notecheck install)."""
+    binds to 127.0.0.1 and the Python workers run this interpreter, whatever PYSPARK_PYTHON said before: they
+    must import the same notecheck the driver does (PySpark's default, ``python3`` from PATH, is often another
+    environment, as in a notebook whose kernel is a venv)."""
     if master is None and "PYSPARK_GATEWAY_PORT" not in os.environ:  # not launched by spark-submit
         master = "local[*]"
     builder = SparkSession.builder.appName("notecheck").config("spark.ui.showConsoleProgress", str(progress).lower())
     if master:
         builder = builder.master(master)
     if master and master.startswith("local"):
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # PySpark reads the workers' Python only here
+        os.environ["PYSPARK_PYTHON"] = sys.executable  # PySpark reads the workers' Python only here
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         builder = (builder.config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
                    .config("spark.driver.bindAddress", "127.0.0.1"))

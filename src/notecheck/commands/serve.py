@@ -34,7 +34,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, max_bytes
 
         from ..service import SETTINGS_ENV, Settings
     except ImportError as exc:
-        print(f"notecheck: error: serve needs the [serve] extra (pip install 'notecheck[serve]'): {exc}", file=err)
+        print(f"notecheck: error: serve needs the [serve] extra (in the notecheck clone: pip install '.[serve]'): "
+              f"{exc}", file=err)
         return 2
     os.environ[SETTINGS_ENV] = Settings(patterns=patterns, profile=profile, max_bytes=max_bytes).to_env()
     uvicorn.run("notecheck.service:app_from_env", factory=True, host=host, port=port, workers=workers,

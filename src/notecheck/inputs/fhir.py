@@ -21,8 +21,8 @@ def _attachment_text(resource: dict, source: str, max_bytes: int) -> Item:
 
     Every field is checked for its type, so one malformed entry is one error row, never the end of its Bundle."""
     note_id = note_id_of(resource.get("id"), "DocumentReference")
-    metadata = {"date": plain(resource.get("date", ""))} if resource.get("date") else {}
-    for key, path in (("type", ("type", "text")), ("author", ("author", 0, "display")),
+    metadata = {"document_date": plain(resource.get("date", ""))} if resource.get("date") else {}
+    for key, path in (("document_type", ("type", "text")), ("provider", ("author", 0, "display")),
                       ("department", ("context", "practiceSetting", "text"))):
         value: object = resource
         for step in path:

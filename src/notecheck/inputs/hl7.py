@@ -245,14 +245,14 @@ def _metadata(message: hl7.Message) -> dict[str, str]:
     provider = next((name for name in (_person(message, "TXA", 22), _person(message, "TXA", 5),
                                        _person(message, "TXA", 9), _person(message, "OBR", 16),
                                        _person(message, "PV1", 7)) if name), "")
-    location = " ".join(p for p in (_field(message, "PV1", 3, c) for c in (1, 2, 3, 4)) if p)
+    department = " ".join(p for p in (_field(message, "PV1", 3, c) for c in (1, 2, 3, 4)) if p)
     values = {
         "message_type": "^".join(p for p in (_field(message, "MSH", 9), _field(message, "MSH", 9, 2)) if p),
         "document_type": _field(message, "TXA", 2),
         "document_status": _field(message, "TXA", 17),
-        "activity_date": activity,
+        "document_date": activity,
         "provider": provider,
         "patient_class": _field(message, "PV1", 2),
-        "location": location,
+        "department": department,
     }
     return {key: value for key, value in values.items() if value}

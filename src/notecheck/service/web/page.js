@@ -5,6 +5,11 @@
   const REQUIREMENT = {required: "required", when_performed: "when performed", not_required: "not required"};
   const VERDICT = {complete: "Complete", incomplete: "Incomplete", review: "Review: a person should read this note",
                    not_applicable: "Not applicable"};
+  // What a mention counted as, in words: every colour on the page also says its meaning in text (WCAG 1.4.1).
+  const COUNTED = {documented: "documented", not_performed: "not performed", discounted: "not counted"};
+  const STRENGTH = {documented: 3, not_performed: 2, discounted: 1};
+  const PHRASES_SHOWN = 3;  // evidence phrases under an element row; the note view marks them all
+  const PHRASE_WIDTH = 240; // characters of a long sentence shown around its first match
 
   // An element's status in words and its tone, as every notecheck output says it (outputs/words.py): a gap only
   // where the code the note is judged against requires the element; an optional step not done is neutral.
@@ -114,7 +119,9 @@
     return map;
   }
 
-  // One mark per evidence span (overlaps folded into the first); returns element id -> its first mark.
+  // One mark per evidence span, labelled with what it counted as; spans that overlap share one mark, which covers
+  // them whole and shows the strongest. Returns the mark of every evidence ("element-index") and each element's
+  // first mark (a counted one where there is one).
   function renderNote(report, text) {
     const view = $("note-view");
     view.replaceChildren();
@@ -122,43 +129,126 @@
     const at = (offset) => (map ? map[Math.min(offset, map.length - 1)] : offset);
     const spans = [];
     for (const [id, result] of Object.entries(report.elements)) {
-      result.evidence.forEach((ev, index) => spans.push({id, label: result.label, ev, index,
+      result.evidence.forEach((ev, index) => spans.push({id, label: result.label, ev, key: id + "-" + index,
                                                           start: at(ev.start), end: at(ev.end)}));
     }
     spans.sort((a, b) => a.start - b.start || b.end - a.end);
-    const firstMark = {};
-    let cursor = 0;
-    let last = null;
+    const groups = [];
     for (const span of spans) {
       if (span.start >= span.end || span.end > text.length) continue;
-      if (last && span.start < cursor) {  // overlaps the previous mark: that mark stands for both
-        last.title += "\n" + span.label + ": " + span.ev.counted;
-        if (!firstMark[span.id] || (span.ev.counted !== "discounted" && firstMark[span.id].dataset.counted === "discounted")) {
-          firstMark[span.id] = last;
-        }
-        continue;
-      }
-      view.append(document.createTextNode(text.slice(cursor, span.start)));
-      const mark = el("mark", {class: span.ev.counted, tabindex: "-1", "data-element": span.id,
-                               "data-counted": span.ev.counted, id: "ev-" + span.id + "-" + span.index});
-      mark.textContent = text.slice(span.start, span.end);
-      mark.title = span.label + ": " + span.ev.counted + (span.ev.reason ? " (" + span.ev.reason + ")" : "");
+      const last = groups[groups.length - 1];
+      if (last && span.start < last.end) { last.spans.push(span); last.end = Math.max(last.end, span.end); }
+      else groups.push({start: span.start, end: span.end, spans: [span]});
+    }
+    const marks = new Map();
+    const first = {};
+    let cursor = 0;
+    for (const group of groups) {
+      view.append(document.createTextNode(text.slice(cursor, group.start)));
+      const mark = noteMark(group, text);
       view.append(mark);
-      if (!firstMark[span.id] || (span.ev.counted !== "discounted" && firstMark[span.id].dataset.counted === "discounted")) {
-        firstMark[span.id] = mark;
+      for (const span of group.spans) {
+        marks.set(span.key, mark);
+        if (!first[span.id] || (span.ev.counted !== "discounted" && first[span.id].dataset.counted === "discounted")) {
+          first[span.id] = mark;
+        }
       }
-      cursor = span.end;
-      last = mark;
+      cursor = group.end;
     }
     view.append(document.createTextNode(text.slice(cursor)));
-    return firstMark;
+    return {marks, first};
   }
 
-  function jumpTo(mark) {
-    for (const old of document.querySelectorAll("mark.current")) old.classList.remove("current");
+  function noteMark(group, text) {
+    const strongest = group.spans.reduce((a, b) => (STRENGTH[b.ev.counted] > STRENGTH[a.ev.counted] ? b : a));
+    const counted = strongest.ev.counted;
+    const labels = [...new Set(group.spans.map((span) => COUNTED[span.ev.counted]))];
+    const mark = el("mark", {class: counted, tabindex: "-1", "data-element": strongest.id, "data-counted": counted,
+                             "data-label": labels.join(", "), id: "ev-" + strongest.key});
+    mark.textContent = text.slice(group.start, group.end);
+    mark.title = group.spans.map((span) => span.label + ": " + COUNTED[span.ev.counted]
+                                 + (span.ev.reason ? " (" + span.ev.reason + ")" : "")).join("\n");
+    mark.dataset.elements = [...new Set(group.spans.map((span) => span.id))].join(" ");
+    return mark;
+  }
+
+  // Jump to an evidence mark; every mark of that element shows its label (what it counted as) in the note.
+  function jumpTo(mark, elementId) {
+    for (const old of document.querySelectorAll("#note-view mark.current, #note-view mark.selected")) {
+      old.classList.remove("current", "selected");
+    }
+    for (const other of document.querySelectorAll("#note-view mark")) {
+      if (other.dataset.elements.split(" ").includes(elementId)) other.classList.add("selected");
+    }
     mark.classList.add("current");
     mark.scrollIntoView({block: "center"});
     mark.focus({preventScroll: true});
+  }
+
+  // The evidence of one element, next to its row: each sentence it was found in, tinted by what it counted as,
+  // its matched words marked, with the label in words; counted phrases first (the report's order).
+  function evidenceRow(id, result, marks) {
+    const groups = new Map();
+    result.evidence.forEach((ev, index) => {
+      const key = ev.sentence + "\u0000" + ev.counted + "\u0000" + (ev.reason || "");
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push({ev, mark: marks.get(id + "-" + index)});
+    });
+    const items = [...groups.values()].slice(0, PHRASES_SHOWN).map((group) => phrase(id, result, group));
+    if (groups.size > PHRASES_SHOWN) {
+      items.push(el("li", {class: "more"}, "+" + (groups.size - PHRASES_SHOWN) + " more in the note"));
+    }
+    return el("tr", {class: "evidence", "data-evidence-for": id},
+              el("td", {colspan: "3"}, el("ul", {class: "phrases", "aria-label": result.label + ": evidence"}, ...items)));
+  }
+
+  function phrase(id, result, group) {
+    const ev = group[0].ev;
+    const words = COUNTED[ev.counted] + (ev.reason ? ": " + ev.reason : "");
+    const item = el("li", {class: "phrase " + ev.counted, "data-counted": ev.counted},
+                    el("span", {class: "tag"}, words), " ",
+                    el("q", null, ...highlighted(ev.sentence, group.map((g) => g.ev.text), ev.counted)));
+    const mark = group.find((g) => g.mark)?.mark;
+    if (mark) {
+      const show = el("button", {type: "button", class: "show", "aria-label": result.label + ": show line " + ev.line
+                                 + " in the note"}, "line " + ev.line);
+      show.addEventListener("click", () => jumpTo(mark, id));
+      item.append(" ", show);
+    }
+    return item;
+  }
+
+  // The sentence (cut to PHRASE_WIDTH around the first match) with each matched text marked: a match written over a
+  // line break matches any run of whitespace, and a text matched n times marks its first n occurrences that no
+  // longer text took ("needle" beside "bone access needle").
+  function highlighted(sentence, texts, counted) {
+    const spans = [];
+    const counts = new Map();
+    for (const t of texts) counts.set(t, (counts.get(t) || 0) + 1);
+    for (const [t, n] of [...counts].sort((a, b) => b[0].length - a[0].length)) {
+      const words = t.trim().split(/\s+/).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+      const free = [...sentence.matchAll(new RegExp(words.join("\\s+"), "gi"))]
+        .map((m) => [m.index, m.index + m[0].length])
+        .filter(([left, right]) => spans.every(([l, r]) => right <= l || left >= r));
+      spans.push(...free.slice(0, n));
+    }
+    spans.sort((a, b) => a[0] - b[0]);
+    let from = 0;
+    let to = sentence.length;
+    if (sentence.length > PHRASE_WIDTH) {
+      const anchor = spans.length ? spans[0][0] : 0;
+      from = Math.max(0, Math.min(anchor - Math.floor(PHRASE_WIDTH / 3), sentence.length - PHRASE_WIDTH));
+      to = from + PHRASE_WIDTH;
+    }
+    const nodes = [from > 0 ? "…" : ""];
+    let cursor = from;
+    for (const [left, right] of spans) {
+      if (left < cursor || right > to) continue;  // overlaps a mark already placed, or runs past the cut
+      nodes.push(sentence.slice(cursor, left), el("mark", {class: counted}, sentence.slice(left, right)));
+      cursor = right;
+    }
+    nodes.push(sentence.slice(cursor, to) + (to < sentence.length ? "…" : ""));
+    return nodes;
   }
 
   function queryText(query) {
@@ -196,19 +286,20 @@
     $("result").hidden = false;
     $("result-note").textContent = "(" + report.note_id + ")";
     $("verdict").replaceChildren(...verdictBadges(report));
-    const marks = renderNote(report, text);
+    const {marks, first} = renderNote(report, text);
 
-    const rows = Object.entries(report.elements).map(([id, result]) => {
-      const name = marks[id]
+    const rows = Object.entries(report.elements).flatMap(([id, result]) => {
+      const name = first[id]
         ? el("button", {type: "button", "data-element": id, "aria-label": result.label + ": show evidence"}, result.label)
         : el("span", {"data-element": id}, result.label);
-      if (marks[id]) name.addEventListener("click", () => jumpTo(marks[id]));
+      if (first[id]) name.addEventListener("click", () => jumpTo(first[id], id));
       const sides = result.sides.length ? " (" + result.sides.join("+") + ")" : "";
       const [words, tone] = statusWords(report, result);
-      return el("tr", {"data-element": id},
+      const row = el("tr", {"data-element": id},
         el("td", null, name),
         el("td", {class: "st-" + tone, "data-status": result.status}, words + sides),
         el("td", null, REQUIREMENT[result.requirement]));
+      return result.evidence.length ? [row, evidenceRow(id, result, marks)] : [row];
     });
     $("elements").replaceChildren(...rows);
 
