@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from .hl7 import hl7_items, looks_like_hl7
-from .notes import Item, error_item, item_from_bytes, read_capped
+from .notes import Item, error_item, guarded, item_from_bytes, read_capped, shown
 
 
 @dataclass
@@ -47,8 +47,8 @@ def iter_directory(folder: Path, glob: str, max_bytes: int, exclude: tuple[Path,
         except OSError as exc:
             if stats is not None:
                 stats.unreadable_folders += 1
-            yield error_item(relative if relative != "." else current.name, str(current),
-                         f"cannot read folder ({exc.strerror or exc})")
+            yield error_item(shown(relative if relative != "." else current.name), shown(current),
+                             f"cannot read folder ({exc.strerror or exc})")
             return
         for entry in entries:
             path = Path(entry.path)
@@ -65,16 +65,16 @@ def iter_directory(folder: Path, glob: str, max_bytes: int, exclude: tuple[Path,
                 if stats is not None:
                     stats.left_out_by_glob += 1
                 continue
-            note_id = str(Path(name).with_suffix(""))
+            note_id, source = shown(Path(name).with_suffix("")), shown(path)
             try:
                 data = read_capped(path, max_bytes)
             except InputError as exc:
-                yield error_item(note_id, str(path), exc.problem)
+                yield error_item(note_id, source, exc.problem)
                 continue
             if fmt == "hl7" or looks_like_hl7(path, data):
-                yield from hl7_items(data, str(path), max_bytes)
+                yield from hl7_items(data, source, max_bytes)
                 continue
-            yield item_from_bytes(note_id, str(path), data, max_bytes)
+            yield guarded(lambda: item_from_bytes(note_id, source, data, max_bytes), note_id, source)
 
     yield from walk(folder)
 
