@@ -43,7 +43,8 @@ def render_worksheet(report: Report, queries: list[Query]) -> str:
         cell = markdown_text(evidence)
         lines.append(f"| {result.label} | {result.requirement.replace('_', ' ')} | "
                      f"{STATUS[result.status]}{sides} | {cell} |")
-    lines += ["", "## Findings", ""] + ([f"- {f.message}" for f in report.findings] or ["- None."])
+    # messages quote the note (a heading line, a mention): inert like the evidence
+    lines += ["", "## Findings", ""] + ([f"- {markdown_text(f.message)}" for f in report.findings] or ["- None."])
     if report.indications:
         lines += [""] + render_indications_markdown(report.indications, markdown_text)
     lines += ["", "## Provider queries", ""]
