@@ -141,15 +141,18 @@ def test_schema_is_explicit_and_inputs_pass_through(spark: SparkSession) -> None
 
 
 def _checkers(spark: SparkSession) -> dict[int, list[int]]:
-    """Per Python worker process: the ids of the checkers it holds (a probe run through mapInArrow, like the job)."""
+    """Per Python worker process: the ids of the checkers it holds for the default job (a probe run through
+    mapInArrow, like the job); an earlier test's job with another max_bytes has its own."""
     import pyarrow as pa
 
     def probe(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         from notecheck.batch import spark as engine
 
         for _ in batches:
-            ids = [id(cache.checker) for cache in engine._caches.values()]
+            ids = [id(cache.checker) for key, cache in engine._caches.items() if key[2] == DEFAULT_MAX_BYTES]
             yield pa.RecordBatch.from_pydict({"pid": [os.getpid()], "ids": [ids]})
+
+    from notecheck.inputs import DEFAULT_MAX_BYTES
 
     probed = spark.range(0, 16, numPartitions=8).mapInArrow(probe, "pid long, ids array<long>").collect()
     return {r["pid"]: r["ids"] for r in probed}

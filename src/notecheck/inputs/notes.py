@@ -70,7 +70,7 @@ def read_capped(path: str | Path, max_bytes: int) -> bytes:
     try:
         info = os.fstat(fd)  # before fdopen, which refuses a directory (a symlink to a folder) by raising
         if stat.S_ISDIR(info.st_mode):
-            raise InputError(shown(path), "is a directory, not a note file (a symlink to a folder is not followed)")
+            raise InputError(shown(path), "is a directory, not a note file")
         if not stat.S_ISREG(info.st_mode):
             raise InputError(shown(path), "not a regular file (a pipe, device or socket), not a note")
         if info.st_size > max_bytes:
