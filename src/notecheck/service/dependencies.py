@@ -81,9 +81,11 @@ async def read_note(request: Request, params: Params) -> NoteInput:
     return note
 
 
-def check(note: NoteInput, request: Request, field: str = "profile") -> Report:
-    """The note's report from the checker of the profile it asks for."""
-    report = engine_of(request).checker(note.profile, field).check_text(note.text, note_id=note.note_id or "note")
+async def check(note: NoteInput, request: Request, field: str = "profile") -> Report:
+    """The note's report from the checker of the profile it asks for, checked in one of this worker's check
+    processes (off the event loop, within --check-timeout)."""
+    engine = engine_of(request)
+    report = await engine.pool.check(engine.profile_name(note.profile, field), note.text, note.note_id or "note")
     if note.flags:
         request.state.flags = note.flags
     return report

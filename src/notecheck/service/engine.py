@@ -1,4 +1,5 @@
-"""This worker's checkers: built once, in a background thread, so /healthz answers while spaCy loads."""
+"""This worker's checkers: built once, in a background thread, so /healthz answers while spaCy loads; then its
+check processes (checkpool), forked with the warm pipeline."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 from typing import TYPE_CHECKING
 
 from ..inputs.bodies import RequestProblem
+from .checkpool import CheckPool
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -27,6 +29,9 @@ class Engine:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.checkers: dict[str, Checker] = {}
+        self.pool = CheckPool(self.checkers, size=1, timeout=settings.check_timeout)
+        """Checks run in a process forked from this one once warm (one at a time, as on the event loop before),
+        so /healthz answers while a long note is checked and a check over its time limit can be killed."""
         self.ready = threading.Event()
         self.failure: str | None = None
 
@@ -35,7 +40,7 @@ class Engine:
         try:
             from ..checker import Checker  # imported here so the socket answers /healthz while spaCy loads
 
-            first = Checker(self.settings.patterns, profile=self.settings.profile)
+            first = Checker(self.settings.patterns, profile=self.settings.profile, max_bytes=self.settings.max_bytes)
             for name in sorted(first.patterns.profiles):
                 checker = first if name == self.settings.profile else first.for_profile(name)
                 checker.check_text(WARM_NOTE)
@@ -47,6 +52,11 @@ class Engine:
         self.ready.set()
         LOG.info("pid=%d ready in %.2f s (profiles %s)", os.getpid(), time.perf_counter() - started,
                  ", ".join(self.checkers))
+
+    def profile_name(self, profile: str | None, field: str = "profile") -> str:
+        """The profile a request asks for, or a 422 naming the field when it is not one of this worker's."""
+        self.checker(profile, field)
+        return profile or self.settings.profile
 
     def checker(self, profile: str | None, field: str = "profile") -> Checker:
         name = profile or self.settings.profile

@@ -20,5 +20,5 @@ async def query_note(request: Request, note_id: NoteIdParam = None, profile: Pro
     """Draft the provider queries for one note's documentation gaps."""
     note = await read_note(request, Params(note_id, profile))
     checker = engine_of(request).checker(note.profile)
-    report = check(note, request)
+    report = await check(note, request)
     return json_text(render_queries_json(report.note_id, draft_queries(report, checker.patterns)), request)

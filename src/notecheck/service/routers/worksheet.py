@@ -21,6 +21,6 @@ async def worksheet(request: Request, note_id: NoteIdParam = None, profile: Prof
     """The one-page markdown coder worksheet: verdict, evidence, findings, drafted queries."""
     note = await read_note(request, Params(note_id, profile))
     checker = engine_of(request).checker(note.profile)
-    report = check(note, request)
+    report = await check(note, request)
     return Response(render_worksheet(report, draft_queries(report, checker.patterns)),
                     media_type="text/markdown; charset=utf-8", headers=flag_headers(request))
