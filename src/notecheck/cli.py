@@ -242,7 +242,9 @@ def main(argv: list[str] | None = None) -> int:
         indications = getattr(args, "indications", "lcd-vertebral-augmentation")
         checker = Checker(args.patterns, profile=args.profile, max_bytes=getattr(args, "max_bytes", None),
                           indications=None if indications == "none" else indications)
-        return _RUN[args.command](args, checker)
+        code = _RUN[args.command](args, checker)
+        sys.stdout.flush()  # here, not at exit: a full disk or a closed pipe is then reported like any other
+        return code
     except NotecheckError as exc:
         print(f"notecheck: error: {printable(str(exc))}", file=sys.stderr)
         return exc.exit_code
