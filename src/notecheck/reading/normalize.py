@@ -93,7 +93,9 @@ class Normalized:
 
 
 # 'needle_1=side=L;gauge=11' and 'Balloon=N.': a key=value dump, one field per line, as 'needle 1: side: L'
-_KEY_VALUE = re.compile(r"(?P<sep>[ \t]*[;|][ \t]*)?(?<!\w)(?P<key>[A-Za-z][A-Za-z0-9_]{0,30})=(?=[^\s=])")
+# The separator starts where its run of blanks does (a start inside the run finds the same match from the run's
+# first blank): tried at every blank of a long run, '[ \t]*' made a note of spaces quadratic.
+_KEY_VALUE = re.compile(r"(?P<sep>(?<![ \t])[ \t]*[;|][ \t]*)?(?<!\w)(?P<key>[A-Za-z][A-Za-z0-9_]{0,30})=(?=[^\s=])")
 _SNAKE = re.compile(r"(?<=[A-Za-z0-9])_(?=[A-Za-z0-9])")  # 'FLUORO_BIPLANE', 'S1_ala' in an export's values
 KEY_VALUE_MIN = 3  # fewer pairs in a note are prose ('INR=1.1'), not an export
 _RTF_GROUP = re.compile(r"\{\\(?:\*\\)?(?:fonttbl|colortbl|stylesheet|info|generator|listtable|listoverridetable)"
