@@ -91,8 +91,6 @@ def read_notes(spark: SparkSession, paths: list[str], staging: Path, id_column: 
     for raw in paths:
         path = Path(raw)
         suffix = path.suffix.lower()
-        if not path.exists():
-            raise InputError(raw, "no such file")
         if suffix == ".parquet":
             frames.append(_notes(spark.read.parquet(raw), id_column, text_column))
         elif suffix == ".jsonl":
@@ -129,6 +127,9 @@ def spark_audit(paths: list[str], out_dir: str, master: str | None = None, parti
         for stale in (parquet, partial, staging):
             shutil.rmtree(stale, ignore_errors=True)
         summary_file.unlink(missing_ok=True)
+        missing = next((raw for raw in paths if not Path(raw).exists()), None)
+        if missing is not None:  # before the JVM starts: a typo costs a second, not a Spark start-up
+            raise InputError(shown(missing), "no such file")
         staging.mkdir(parents=True)
         spark = engine.spark_session(master, progress=not quiet)
         try:
