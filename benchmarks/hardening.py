@@ -31,7 +31,7 @@ from pathlib import Path
 from bench import ROOT, audit_cmd, corpus_jsonl, median_run
 
 sys.path.insert(0, str(ROOT / "tests"))
-from test_hardening import SLOW, slow_patterns  # noqa: E402  (the same pathological pattern as the tests)
+from batch.test_hardening import SLOW, slow_patterns  # noqa: E402  (the same pathological pattern as the tests)
 
 SENTENCE = "Under fluoroscopic guidance a needle was placed into the right sacral ala and cement was injected. "
 
