@@ -10,7 +10,7 @@ import re
 from functools import cached_property
 from pathlib import Path
 
-from .errors import NotecheckError
+from .errors import NotecheckError, NoteTooLong
 from .indications import IndicationReader
 from .judging import Assessor, EncounterJudge, build_report
 from .judging.coding import DEFAULT_CODE
@@ -20,6 +20,10 @@ from .reading import Normalizer, NoteScan, Scanner, normalize_newlines
 from .rules import DEFAULT_INDICATIONS, PatternSet, load_patterns
 
 HEADER_CHARS = 2000  # the date of service stands in a note's header; scanning whole long notes cost 0.25 ms each
+SPACY_MAX_LENGTH = 1_000_000  # spaCy's default nlp.max_length, and the byte limit a Checker without one assumes
+GROWTH = 2
+"""The pipeline reads up to GROWTH x max_bytes characters: normalisation grows a note ('a=b' becomes 'a: b', a
+tab becomes ': '; a quarter in the worst export seen), and a note within its byte limit must not fail for it."""
 
 
 class Checker:
@@ -39,6 +43,7 @@ class Checker:
         self._anchors, self._sacral_terms, self._element_terms = self.patterns.prescreen()
         self._use_prescreen = prescreen
         self._max_bytes = max_bytes
+        self.max_chars = GROWTH * (max_bytes or SPACY_MAX_LENGTH)
         self._date = re.compile(self.patterns.sections.encounter_date, re.IGNORECASE)
         self._assess = Assessor(self.patterns, self.patterns.profiles[DEFAULT_CODE].elements)
         self._normalize = Normalizer(self.patterns.normalize)
@@ -60,16 +65,17 @@ class Checker:
     @cached_property
     def scanner(self) -> Scanner:
         scanner = Scanner(self.patterns)
-        if self._max_bytes is not None:  # a note within the byte limit has at most that many characters
-            scanner.nlp.max_length = max(scanner.nlp.max_length, self._max_bytes + 1)
+        scanner.nlp.max_length = max(scanner.nlp.max_length, self.max_chars + 1)  # checked in scan(), with sizes
         return scanner
 
     def scan(self, text: str) -> NoteScan:
         """Run the pipeline, or skip it when the note has no sacral term or no element term at all."""
         text = normalize_newlines(text)
+        if len(text) > self.max_chars:
+            raise NoteTooLong(f"note is {len(text):,} characters, over the pipeline's limit of {self.max_chars:,}")
         if self._use_prescreen and not self._anchored(text):
             return NoteScan(text=text, prescreened=True)  # no sacral anchor: nothing normalisation could add one
-        normalized = self._normalize(text)
+        normalized = self._normalize(text, self.max_chars)
         if self._use_prescreen and not self._may_document(normalized.text):
             return NoteScan(text=text, prescreened=True)
         return self.scanner(normalized.text).with_source(normalized)

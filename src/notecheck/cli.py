@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import NotecheckError
+from .errors import ENVIRONMENT_ERRNOS, NotecheckError, printable
 from .inputs import DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:
@@ -127,8 +129,17 @@ def _add_serve(commands: _Commands) -> None:
     serve = commands.add_parser("serve", help="REST service and coder's web page (needs the [serve] extra)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
-    serve.add_argument("--workers", type=int, default=1, help="worker processes, each with its own pipeline")
-    serve.add_argument("--max-bytes", type=int, default=1_000_000, help="request body limit (default: 1 MB)")
+    serve.add_argument("--workers", type=_at_least_one, default=1,
+                       help="worker processes, each with its own pipeline (default 1, at most the machine's cores)")
+    serve.add_argument("--max-bytes", type=_at_least_one, default=1_000_000, help="request body limit (default: 1 MB)")
+    serve.add_argument("--check-timeout", type=_positive, default=60.0, metavar="SECONDS",
+                       help="a check running longer is stopped and answered 422 (default: 60)")
+    serve.add_argument("--body-timeout", type=_positive, default=30.0, metavar="SECONDS",
+                       help="a request body not received within this is answered 408 (default: 30)")
+    serve.add_argument("--limit-concurrency", type=_at_least_one, default=64, metavar="N",
+                       help="connections and requests per worker before uvicorn answers 503 (default: 64)")
+    serve.add_argument("--timeout-keep-alive", type=_positive, default=5.0, metavar="SECONDS",
+                       help="idle keep-alive connections are closed after this (default: 5)")
 
 
 def _add_spark(commands: _Commands) -> argparse.ArgumentParser:
@@ -136,11 +147,12 @@ def _add_spark(commands: _Commands) -> argparse.ArgumentParser:
     spark.add_argument("inputs", nargs="+", metavar="INPUT", help="Parquet, .jsonl, .csv, or folders of .txt notes")
     spark.add_argument("-o", "--out", default="spark-out", help="output folder (default: spark-out)")
     spark.add_argument("--master", help="Spark master URL (default: spark-submit's, else local[*])")
-    spark.add_argument("--partitions", type=int, help="repartition the notes into N tasks before checking")
+    spark.add_argument("--partitions", type=_at_least_one, help="repartition the notes into N tasks before checking")
     spark.add_argument("--glob", default="*.txt", help="file pattern inside folders (default: *.txt)")
     spark.add_argument("--id-column", default="note_id", help="CSV/Parquet column holding the note id")
     spark.add_argument("--text-column", default="text", help="CSV/Parquet column holding the note text")
-    spark.add_argument("--max-bytes", type=int, default=1_000_000, help="notes larger than this are error rows")
+    spark.add_argument("--max-bytes", type=_at_least_one, default=1_000_000,
+                       help="notes larger than this are error rows")
     spark.add_argument("--fail-on", type=_fail_on, default="incomplete,review", metavar="LIST",
                        help="as audit's --fail-on (default: incomplete,review)")
     spark.add_argument("--quiet", action="store_true", help="no progress or closing line on stderr")
@@ -209,7 +221,11 @@ def _query(args: argparse.Namespace, checker: Checker) -> int:
 def _serve(args: argparse.Namespace, checker: Checker) -> int:
     from .commands.serve import serve
 
-    return serve(args.host, args.port, args.workers, args.max_bytes, args.patterns, args.billed)
+    from .commands.serve import Limits
+
+    limits = Limits(check_timeout=args.check_timeout, body_timeout=args.body_timeout,
+                    limit_concurrency=args.limit_concurrency, timeout_keep_alive=args.timeout_keep_alive)
+    return serve(args.host, args.port, args.workers, args.max_bytes, args.patterns, args.billed, limits=limits)
 
 
 def _eval(args: argparse.Namespace, checker: Checker) -> int:
@@ -256,17 +272,45 @@ def main(argv: list[str] | None = None) -> int:
         indications = getattr(args, "indications", "lcd-vertebral-augmentation")
         checker = Checker(args.patterns, profile=args.billed, max_bytes=getattr(args, "max_bytes", None),
                           indications=None if indications == "none" else indications)
-        return _RUN[args.command](args, checker)
+        code = _RUN[args.command](args, checker)
+        sys.stdout.flush()  # here, not at exit: a full disk or a closed pipe is then reported like any other
+        return code
     except NotecheckError as exc:
-        print(f"notecheck: error: {exc}", file=sys.stderr)
+        print(f"notecheck: error: {printable(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:
+        if exc.errno not in ENVIRONMENT_ERRNOS:
+            return _internal_error(exc)
+        return _environment_error(exc)
     except Exception as exc:  # a bug: one line a scheduler can log, without the note text a traceback may hold
-        frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-        where = f" at {Path(frame.filename).name}:{frame.lineno}" if frame else ""
-        print(f"notecheck: internal error: {type(exc).__name__}{where} (a bug; please report it)", file=sys.stderr)
-        return INTERNAL_ERROR
+        return _internal_error(exc)
+
+
+def _environment_error(exc: OSError) -> int:
+    """A full disk, a read-only output or a closed pipe: what the machine lacks, in one line; exit 2, not 'a bug'.
+    An audit stopped this way continues with --resume once the cause is gone."""
+    if exc.errno == errno.EPIPE:
+        try:  # nobody reads standard output any more: point it at /dev/null so the final flush cannot fail too
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
+        problem = "the output was closed before everything was written (a closed pipe)"
+    else:
+        where = f"{exc.filename}: " if exc.filename else ""
+        problem = f"{where}cannot write ({exc.strerror or exc})"
+    print(f"notecheck: error: {printable(problem)}", file=sys.stderr)
+    return 2
+
+
+def _internal_error(exc: BaseException) -> int:
+    """A bug: one line a scheduler can log, without the note text a traceback may hold."""
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f" at {Path(frame.filename).name}:{frame.lineno}" if frame else ""
+    print(f"notecheck: internal error: {type(exc).__name__}{where} (a bug; please report it)", file=sys.stderr)
+    return INTERNAL_ERROR
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -165,7 +165,8 @@ def test_max_bytes_above_spacys_default_limit(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["suggested_code"] == "0201T"
     out = tmp_path / "out"
-    proc = audit(str(note), "-o", str(out), "--max-bytes", "2000000", timeout=240)
+    # on a loaded machine this note can take longer than the default 60 s budget; what is tested is spaCy's limit
+    proc = audit(str(note), "-o", str(out), "--max-bytes", "2000000", "--note-timeout", "600", timeout=700)
     assert proc.returncode == 0, proc.stderr
     assert rows(out)[0]["outcome"] == "complete"
 

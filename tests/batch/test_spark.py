@@ -142,15 +142,18 @@ def test_schema_is_explicit_and_inputs_pass_through(spark: SparkSession) -> None
 
 
 def _checkers(spark: SparkSession) -> dict[int, list[int]]:
-    """Per Python worker process: the ids of the checkers it holds (a probe run through mapInArrow, like the job)."""
+    """Per Python worker process: the ids of the checkers it holds for the default job (a probe run through
+    mapInArrow, like the job); an earlier test's job with another max_bytes has its own."""
     import pyarrow as pa
 
     def probe(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         from notecheck.batch import spark as engine
 
         for _ in batches:
-            ids = [id(cache.checker) for cache in engine._caches.values()]
+            ids = [id(cache.checker) for key, cache in engine._caches.items() if key[2] == DEFAULT_MAX_BYTES]
             yield pa.RecordBatch.from_pydict({"pid": [os.getpid()], "ids": [ids]})
+
+    from notecheck.inputs import DEFAULT_MAX_BYTES
 
     probed = spark.range(0, 16, numPartitions=8).mapInArrow(probe, "pid long, ids array<long>").collect()
     return {r["pid"]: r["ids"] for r in probed}
@@ -319,3 +322,53 @@ spark.stop()
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert f"refused: this Spark session's Python workers run {str(bare)!r}" in proc.stdout
     assert "cannot import notecheck" in proc.stdout and "spark_session()" in proc.stdout
+def test_cli_gives_hostile_inputs_error_rows_and_never_fails_the_job(tmp_path: Path) -> None:
+    """The probes that killed a whole `notecheck spark` job (a colon in a file name, an unreadable subfolder, a
+    note past spaCy's 1 M characters with --max-bytes above it) and those it dropped silently (a FIFO, a device)
+    are rows, as `audit` gives them; a run that cannot start leaves no stale summary."""
+    import pyarrow.parquet as pq
+    from batch.test_hardening import _drop_dac
+    from hostile.hostile_corpus import GOOD, PLANTED, TEXT, WORD
+
+    notes = tmp_path / "notes"
+    (notes / "locked").mkdir(parents=True)
+    (notes / "locked" / "hidden.txt").write_text(GOOD)
+    (notes / "locked").chmod(0)
+    (notes / "a.txt").write_text(GOOD)
+    (notes / "2026-12-01T10:30 op.txt").write_text(GOOD)
+    os.mkfifo(notes / "b-fifo.txt")
+    (notes / "c-zero.txt").symlink_to("/dev/zero")
+    (notes / "d-latest.txt").symlink_to(notes / "locked")
+    (notes / "e-big.txt").write_text(GOOD + " " * 1_050_000)
+    (notes / "f-huge.txt").write_text(f"{WORD} " + "x" * 1_300_000)
+    table = tmp_path / "t.csv"
+    table.write_text(f"note_id,text\nc1,{TEXT}\nc2,He said \"{WORD} " + "z" * 1_300_000 + f"\nc3,{TEXT}\n")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "notecheck.cli", "spark", str(notes), str(table), "-o", str(out), "--master",
+               "local[2]", "--max-bytes", "1200000", "--quiet"]
+    try:
+        try:
+            proc = subprocess.run(command, capture_output=True, text=True, timeout=900, preexec_fn=_drop_dac)
+        except subprocess.SubprocessError:  # cannot drop CAP_DAC_OVERRIDE here: the folder is readable anyway
+            (notes / "locked").chmod(0o755)
+            proc = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    finally:
+        (notes / "locked").chmod(0o755)
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    got = {r["note_id"]: r for r in pq.read_table(out / "results.parquet").to_pylist()}
+    errors = {note_id: r["error"] for note_id, r in got.items() if r["outcome"] == "error"}
+    complete = {note_id for note_id, r in got.items() if r["outcome"] == "complete"}
+    assert {"a", "2026-12-01T10:30 op", "e-big", "c1", "c3"} <= complete
+    assert "not a regular file" in errors["b-fifo"] and "not a regular file" in errors["c-zero"]
+    assert "symlink to a folder" in errors["d-latest"] and "over the 1,200,000-byte limit" in errors["f-huge"]
+    assert "CSV record is over" in errors["row-3"]
+    assert "locked" in errors or got["locked/hidden"]["outcome"] == "complete"  # a row either way, never a crash
+    assert len(got) == 11  # 8 folder entries (the locked folder one row), 3 CSV records
+    summary = (out / "summary.json").read_text()
+    assert json.loads(summary)["inputs"] == 11
+    values = json.dumps(list(got.values()), default=str) + summary + proc.stdout + proc.stderr
+    assert not any(value in values for value in PLANTED)
+    proc = subprocess.run([sys.executable, "-m", "notecheck.cli", "spark", str(tmp_path / "missing.jsonl"), "-o",
+                           str(out), "--quiet"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and "no such file" in proc.stderr
+    assert not (out / "summary.json").exists() and not (out / "results.parquet").exists()

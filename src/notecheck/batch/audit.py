@@ -87,6 +87,17 @@ def check_item(cache: ReportCache, index: int, item: Item) -> AuditRow:
                     flags=list(item.note.flags), metadata=item.note.metadata, report=report)
 
 
+def isolated_row(cache: ReportCache, index: int, item: Item) -> AuditRow:
+    """``check_item``, with a failure on this note its error row: a note the checker refuses (too long once
+    normalised) by its sizes, a bug by its exception's type only (its message may quote the note)."""
+    try:
+        return check_item(cache, index, item)
+    except NotecheckError as exc:
+        return error_row(index, item, str(exc))
+    except Exception as exc:  # a bug on one note must cost that note's row only
+        return error_row(index, item, f"the checker failed on this note ({type(exc).__name__})")
+
+
 def error_row(index: int, item: Item, reason: str) -> AuditRow:
     """The row for a note that has no report: unreadable, over its time budget, or failed in the checker."""
     note = item.note
@@ -136,7 +147,7 @@ def run(items: Iterable[Item], out_dir: Path, options: AuditOptions, progress: P
                                 indications=options.indications))
     cache.checker.scanner
     pool = NotePool(
-        check_row=lambda index, item: check_item(cache, index, item).model_dump_json() + "\n",
+        check_row=lambda index, item: isolated_row(cache, index, item).model_dump_json() + "\n",
         error_row=lambda index, item, reason: error_row(index, item, reason).model_dump_json() + "\n",
         size=options.workers, timeout=options.note_timeout, window=options.window * options.workers,
     )

@@ -10,16 +10,19 @@ previous run's report beside its own rows.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from importlib.abc import Traversable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TextIO
 
 from ..errors import NotecheckError
 from ..inputs import folder_fingerprint
+from ..rules import default_patterns_dir
 
 LOCK = ".notecheck.lock"
 MANIFEST = "manifest.json"
@@ -73,10 +76,25 @@ def describe_inputs(paths: list[str], glob: str, exclude: tuple[Path, ...]) -> l
     return described
 
 
+def patterns_digest(patterns: str | None) -> str:
+    """A digest of every pattern file's name and content (the shipped set when None): a resumed run must judge
+    its remaining notes by the rules its first rows were judged by, and an edited file keeps its path."""
+    digest = hashlib.sha256()
+    pending: list[tuple[str, Traversable]] = [("", Path(patterns) if patterns else default_patterns_dir())]
+    while pending:
+        prefix, node = pending.pop()
+        for child in sorted(node.iterdir(), key=lambda entry: entry.name):
+            if child.is_dir():
+                pending.append((f"{prefix}{child.name}/", child))
+            elif child.name.endswith(".json"):
+                digest.update(f"{prefix}{child.name}\0".encode("utf-8", "surrogateescape") + child.read_bytes())
+    return digest.hexdigest()
+
+
 def manifest(paths: list[str], options: dict[str, object], glob: str, exclude: tuple[Path, ...],
-             started: str) -> dict[str, object]:
+             started: str, patterns: str | None = None) -> dict[str, object]:
     return {"notecheck": notecheck_version(), "started": started, "options": options,
-            "inputs": describe_inputs(paths, glob, exclude)}
+            "patterns_digest": patterns_digest(patterns), "inputs": describe_inputs(paths, glob, exclude)}
 
 
 def check_resumable(folder: Path, current: dict[str, object]) -> dict[str, object]:
@@ -86,9 +104,10 @@ def check_resumable(folder: Path, current: dict[str, object]) -> dict[str, objec
     except (OSError, ValueError):
         raise NotecheckError(f"{folder}: cannot resume: no readable {MANIFEST} from an earlier run; "
                              "run again without --resume") from None
-    for key, what in (("notecheck", "notecheck version"), ("options", "options"), ("inputs", "inputs")):
+    for key, what in (("notecheck", "notecheck version"), ("options", "options"),
+                      ("patterns_digest", "pattern files"), ("inputs", "inputs")):
         if recorded.get(key) != current[key]:
-            detail = _difference(recorded.get(key), current[key]) if key != "notecheck" else ""
+            detail = _difference(recorded.get(key), current[key]) if key in ("options", "inputs") else ""
             raise NotecheckError(f"{folder}: cannot resume: the {what} differ from the interrupted run's"
                                  f"{detail}; run again without --resume")
     return recorded

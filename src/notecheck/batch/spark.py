@@ -22,11 +22,11 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from ..checker import Checker
-from ..errors import NotecheckError
-from ..inputs import DEFAULT_MAX_BYTES, Item, item_from_bytes
+from ..errors import InputError, NotecheckError
+from ..inputs import DEFAULT_MAX_BYTES, Item, item_from_bytes, read_capped
 from ..models import AuditRow, Summary
 from ..rules import CRITERION_IDS, CRITERION_STATUSES, ELEMENT_IDS
-from .audit import BILLED_FIELD, ReportCache, check_item
+from .audit import BILLED_FIELD, ReportCache, isolated_row
 
 # The result columns, each read off the AuditRow; (name, type, value). Error rows have nulls for report fields.
 _STRING, _BOOL, _STRINGS = "string", "boolean", "array<string>"
@@ -51,8 +51,8 @@ RESULT_COLUMNS = [name for name, _, _ in _COLUMNS]
 _SPARK_TYPES = {_STRING: T.StringType(), _BOOL: T.BooleanType(), _STRINGS: T.ArrayType(T.StringType())}
 _ARROW_TYPES = {_STRING: pa.string(), _BOOL: pa.bool_(), _STRINGS: pa.list_(pa.string())}
 
-# One ReportCache (so one Checker and one pipeline) per Python worker process and (patterns, profile).
-_caches: dict[tuple[str | None, str | None], ReportCache] = {}
+# One ReportCache (so one Checker and one pipeline) per Python worker process and (patterns, profile, max_bytes).
+_caches: dict[tuple[str | None, str | None, int], ReportCache] = {}
 
 
 @dataclass(frozen=True)
@@ -69,11 +69,12 @@ class _Batches:
     billed_col: str | None = None
 
 
-def worker_cache(patterns: str | None, profile: str | None) -> ReportCache:
-    """This process's checker for (patterns, profile), built on first use and kept for the process's life."""
-    key = (patterns, profile)
+def worker_cache(patterns: str | None, profile: str | None, max_bytes: int = DEFAULT_MAX_BYTES) -> ReportCache:
+    """This process's checker for (patterns, profile, max_bytes), built on first use and kept for the process's
+    life; its pipeline reads any note within ``max_bytes``, normalised, as the audit's does."""
+    key = (patterns, profile, max_bytes)
     if key not in _caches:
-        _caches[key] = ReportCache(Checker(patterns, profile=profile))
+        _caches[key] = ReportCache(Checker(patterns, profile=profile, max_bytes=max_bytes))
     return _caches[key]
 
 
@@ -90,20 +91,48 @@ def _item(note_id: str | None, text: str | bytes | None, error: str | None, text
 
 
 def _check_batches(job: _Batches, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    cache = worker_cache(job.patterns, job.profile)
+    cache = worker_cache(job.patterns, job.profile, job.max_bytes)
     schema = pa.schema([pa.field(name, _ARROW_TYPES[kind]) for name, kind, _ in _COLUMNS])
     for batch in batches:
         ids = batch.column(job.id_col).to_pylist()
         texts = batch.column(job.text_col).to_pylist()
         errors = batch.column(job.error_col).to_pylist() if job.error_col else [None] * len(ids)
         billed = batch.column(job.billed_col).to_pylist() if job.billed_col else [None] * len(ids)
-        rows = [check_item(cache, index, _item(note_id, text, error, job.text_col, job.max_bytes, code))
+        rows = [isolated_row(cache, index, _item(note_id, text, error, job.text_col, job.max_bytes, code))
                 for index, (note_id, text, error, code) in enumerate(zip(ids, texts, errors, billed))]
         arrays = [pa.array([value(row) for row in rows], type=field.type)
                   for field, (_, _, value) in zip(schema, _COLUMNS)]
         passthrough = [batch.column(name) for name in job.passthrough]
         fields = list(schema) + [batch.schema.field(name) for name in job.passthrough]
         yield pa.RecordBatch.from_arrays(arrays + passthrough, schema=pa.schema(fields))
+
+
+def read_files(df: DataFrame, max_bytes: int = DEFAULT_MAX_BYTES, error_col: str = "_read_error") -> DataFrame:
+    """Note files listed on the driver (``note_id``, ``path``, ``error_col``) read on the executors by the audit's
+    own reader: a pipe, a device or a file over ``max_bytes`` is refused before it is read, and a name Hadoop
+    cannot parse (a colon) is just a name. Gives ``note_id``, ``text`` (the raw bytes, decoded later exactly as
+    the audit decodes files) and ``error_col`` (why a file has no text)."""
+    schema = T.StructType([T.StructField("note_id", T.StringType()), T.StructField("text", T.BinaryType()),
+                           T.StructField(error_col, T.StringType())])
+    return df.mapInArrow(partial(_read_batches, max_bytes, error_col), schema)
+
+
+def _read_batches(max_bytes: int, error_col: str, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    schema = pa.schema([("note_id", pa.string()), ("text", pa.binary()), (error_col, pa.string())])
+    for batch in batches:
+        texts: list[bytes | None] = []  # paths are binary: a file name need not be UTF-8
+        errors: list[str | None] = []
+        for path, error in zip(batch.column("path").to_pylist(), batch.column(error_col).to_pylist()):
+            data = None
+            if error is None:
+                try:
+                    data = read_capped(os.fsdecode(path), max_bytes)  # the name's bytes, as the driver listed it
+                except InputError as exc:
+                    error = exc.problem
+            texts.append(data)
+            errors.append(error)
+        yield pa.RecordBatch.from_arrays([batch.column("note_id"), pa.array(texts, pa.binary()),
+                                          pa.array(errors, pa.string())], schema=schema)
 
 
 def check_notes(df: DataFrame, text_col: str = "text", id_col: str = "note_id", profile: str | None = None,

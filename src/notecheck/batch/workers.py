@@ -32,7 +32,7 @@ _PARENT_POLL = 1.0  # seconds between a waiting worker's checks that its parent 
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Ask Linux to kill this worker when its parent dies: a worker stuck on a note never polls its pipe, and an
     orphan would burn a core and hold the output folder's lock (inherited across fork) for good."""
     try:
@@ -45,7 +45,7 @@ def _die_with_parent() -> None:
 def _serve(conn: Connection, check_row: CheckRow, parent: int) -> None:
     """A worker's loop: a task in, its row out, until the parent sends None or goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops the workers
-    _die_with_parent()
+    die_with_parent()
     if os.getppid() != parent:
         return
     while True:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TextIO
 
-from ..errors import InputError
+from ..errors import InputError, printable
 from ..inputs import DEFAULT_MAX_BYTES, Note, read_note
 
 
@@ -22,9 +22,9 @@ class NoteFiles:
             try:
                 note = read_note(path, self.max_bytes)
             except InputError as exc:
-                print(f"notecheck: error: {exc}", file=self.err)
+                print(f"notecheck: error: {printable(str(exc))}", file=self.err)
                 self.failed = True
                 continue
             for flag in note.flags:
-                print(f"notecheck: warning: {note.source}: {flag}", file=self.err)
+                print(f"notecheck: warning: {printable(note.source)}: {flag}", file=self.err)
             yield note

@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from ..errors import printable
 from ..batch.audit import RESULTS, AuditOptions, Progress, iter_rows, run, summarize, summary_json
 from ..outputs.html_report import RunContext, iter_html
 from ..models import Summary
@@ -57,11 +58,15 @@ def audit(paths: list[str], out_dir: str, options: AuditOptions, glob: str = "*.
                         "text_column": text_column, "max_bytes": max_bytes, "note_timeout": options.note_timeout,
                         "indications": options.indications}
     with locked(folder):
-        current = manifest(paths, recorded_options, glob, exclude, time.strftime("%Y-%m-%d %H:%M %Z"))
+        current = manifest(paths, recorded_options, glob, exclude, time.strftime("%Y-%m-%d %H:%M %Z"),
+                           options.patterns)
         if options.resume and (folder / RESULTS).exists():
             current = check_resumable(folder, current)
         else:
             options = replace(options, resume=False)
+            # the previous run's rows go before this run's manifest is written: a run killed in between must not
+            # leave a manifest that --resume would take for theirs
+            (folder / RESULTS).unlink(missing_ok=True)
             write_manifest(folder, current)
         clear_derived(folder)
         stats = InputStats()
@@ -84,7 +89,7 @@ def audit(paths: list[str], out_dir: str, options: AuditOptions, glob: str = "*.
                                      performed={name for name, category in patterns.sections.categories.items()
                                                 if category.role != "context"}, fields=group_by))
     if summary.inputs - stats.unreadable_folders == 0:
-        print(f"notecheck: error: no notes found in {', '.join(paths)}"
+        print(f"notecheck: error: no notes found in {printable(', '.join(paths))}"
               + (f" ({stats.unreadable_folders} unreadable folders)" if stats.unreadable_folders else "")
               + (f"; the glob {glob!r} left out {stats.left_out_by_glob} files" if stats.left_out_by_glob else ""),
               file=err)

@@ -6,6 +6,7 @@ import sys
 from typing import TextIO
 
 from ..checker import Checker
+from ..errors import NoteTooLong, printable
 from ..inputs import DEFAULT_MAX_BYTES
 from ..outputs.markdown import render_worksheet
 from ..outputs.queries import draft_queries
@@ -23,7 +24,12 @@ def check(paths: list[str], checker: Checker, fmt: str = "text", out: TextIO = s
     worst = 0
     notes = NoteFiles(paths, err, max_bytes)
     for note in notes:
-        report = checker.check_text(note.text, note_id=note.note_id)
+        try:
+            report = checker.check_text(note.text, note_id=note.note_id)
+        except NoteTooLong as exc:  # one line, like an unreadable note; the other notes are still checked
+            print(f"notecheck: error: {printable(note.source)}: {exc}", file=err)
+            notes.failed = True
+            continue
         if fmt == "markdown":
             out.write(render_worksheet(report, draft_queries(report, checker.patterns, indication_queries)))
         else:

@@ -7,6 +7,7 @@ with ``notecheck.spark.check_notes`` and writes results.parquet, then summary.js
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import sys
 from functools import reduce
@@ -21,9 +22,11 @@ from pyspark.sql import functions as F
 
 from ..batch import spark as engine
 from ..batch.audit import summary_json
+from ..batch.runfolder import locked, write_atomic
 from ..errors import InputError
-from ..inputs import DEFAULT_MAX_BYTES
+from ..inputs import DEFAULT_MAX_BYTES, Item, walk_notes
 from ..inputs.csvfile import iter_csv
+from ..inputs.notes import shown
 from ..rules import load_patterns
 from .audit import DEFAULT_FAIL_ON, exit_code
 
@@ -57,29 +60,37 @@ def _stage_csv(path: Path, id_column: str, text_column: str, max_bytes: int, sta
     return target
 
 
-def _read_text_files(spark: SparkSession, path: Path, glob: str) -> DataFrame:
-    """A folder (recursive) or one file of notes; the id is the path below the folder without its suffix."""
-    folder = path.resolve() if path.is_dir() else path.resolve().parent
-    df = (spark.read.format("binaryFile").option("pathGlobFilter", glob if path.is_dir() else path.name)
-          .option("recursiveFileLookup", "true").load(str(folder)))
-    relative = F.regexp_replace(F.col("path"), r"^file:(//)?" + _regex_literal(str(folder)) + "/", "")
-    return df.select(F.regexp_replace(relative, r"\.[^./]*$", "").alias("note_id"), F.col("content").alias("text"))
-
-
-def _regex_literal(text: str) -> str:
-    return "".join("\\" + c if not c.isalnum() and c not in "/_-" else c for c in text)
+def _stage_files(spark: SparkSession, path: Path, glob: str, max_bytes: int, staging: Path,
+                 exclude: tuple[Path, ...]) -> DataFrame:
+    """A folder (recursive) or one file of notes. The driver lists the files with the audit's own walk (an
+    unreadable subfolder or a symlinked folder is an error row, the output folder is left out) and stages the
+    list as Parquet; the executors read each file with the audit's reader (``engine.read_files``). Spark's own
+    file listing failed the job on a name with a colon or an unreadable subfolder, and dropped pipes and devices
+    without a row. The id is the path below the folder without its suffix."""
+    if path.is_dir():
+        found = walk_notes(path, glob, exclude)
+    else:
+        found = iter([(shown(path.stem), path)])
+    schema = pa.schema([("note_id", pa.string()), ("path", pa.binary()), (ERROR, pa.string())])  # a name's bytes
+    target = staging / f"{len(list(staging.glob('*.parquet')))}.parquet"
+    with pq.ParquetWriter(target, schema) as writer:
+        while chunk := list(islice(found, 4096)):
+            rows = [(e.note_id, None, e.error) if isinstance(e, Item) else (e[0], os.fsencode(e[1]), None)
+                    for e in chunk]
+            writer.write_batch(pa.RecordBatch.from_pylist(
+                [dict(zip(("note_id", "path", ERROR), row)) for row in rows], schema=schema))
+    return engine.read_files(spark.read.parquet(str(target)), max_bytes, ERROR)
 
 
 def read_notes(spark: SparkSession, paths: list[str], staging: Path, id_column: str = "note_id",
-               text_column: str = "text", glob: str = "*.txt", max_bytes: int = DEFAULT_MAX_BYTES) -> DataFrame:
+               text_column: str = "text", glob: str = "*.txt", max_bytes: int = DEFAULT_MAX_BYTES,
+               exclude: tuple[Path, ...] = ()) -> DataFrame:
     """Every input as one DataFrame (by name; a column missing from one input is null there). CSV files are
     staged as Parquet in ``staging``, which every executor must be able to read."""
     frames = []
     for raw in paths:
         path = Path(raw)
         suffix = path.suffix.lower()
-        if not path.exists():
-            raise InputError(raw, "no such file")
         if suffix == ".parquet":
             frames.append(_notes(spark.read.parquet(raw), id_column, text_column))
         elif suffix == ".jsonl":
@@ -93,7 +104,7 @@ def read_notes(spark: SparkSession, paths: list[str], staging: Path, id_column: 
             staged = _stage_csv(path, id_column, text_column, max_bytes, staging)
             frames.append(_notes(spark.read.parquet(str(staged)), "note_id", "text"))
         elif path.is_dir() or suffix == ".txt":
-            frames.append(_read_text_files(spark, path, glob))
+            frames.append(_stage_files(spark, path, glob, max_bytes, staging, exclude))
         else:
             raise InputError(raw, "not a Parquet, JSONL, CSV or .txt input")
     return reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
@@ -104,28 +115,41 @@ def spark_audit(paths: list[str], out_dir: str, master: str | None = None, parti
                 max_bytes: int = DEFAULT_MAX_BYTES, patterns: str | None = None, profile: str | None = None,
                 fail_on: str = DEFAULT_FAIL_ON, quiet: bool = False, group_by: tuple[str, ...] = (),
                 err: TextIO = sys.stderr) -> int:
-    """Exit codes as ``audit``: 0, 1 for error rows and the verdicts ``fail_on`` names, 2 for usage errors."""
+    """Exit codes as ``audit``: 0, 1 for error rows and the verdicts ``fail_on`` names, 2 for usage errors.
+
+    The output folder is locked for the run, as the audit's; the previous run's results.parquet and summary.json
+    are removed first, and this run's are written under temporary names and renamed into place, so a failed run
+    never leaves a stale summary beside missing or partial results."""
     folder = Path(out_dir)
-    staging = folder / "_staging"
-    staging.mkdir(parents=True, exist_ok=True)
-    spark = engine.spark_session(master, progress=not quiet)
-    try:
-        notes = read_notes(spark, paths, staging, id_column, text_column, glob, max_bytes)
-        cores = spark.sparkContext.defaultParallelism
-        if partitions:
-            notes = notes.repartition(partitions)
-        elif notes.rdd.getNumPartitions() < cores:  # one unsplittable file would otherwise use one core
-            notes = notes.repartition(cores * 2)
-        results = engine.check_notes(notes, profile=profile, patterns=patterns, max_bytes=max_bytes,
-                                     error_col=ERROR if ERROR in notes.columns else None)
-        parquet = folder / "results.parquet"
-        results.write.mode("overwrite").parquet(str(parquet))
-        requirements = {code: p.elements for code, p in load_patterns(patterns).profiles.items()}
-        summary = engine.summarize(spark.read.parquet(str(parquet)), requirements, group_by)
-    finally:
-        spark.stop()
-        shutil.rmtree(staging, ignore_errors=True)
-    (folder / "summary.json").write_text(summary_json(summary), encoding="utf-8")
+    with locked(folder):
+        parquet, summary_file = folder / "results.parquet", folder / "summary.json"
+        staging, partial = folder / "_staging", folder / "results.parquet.tmp"
+        for stale in (parquet, partial, staging):
+            shutil.rmtree(stale, ignore_errors=True)
+        summary_file.unlink(missing_ok=True)
+        missing = next((raw for raw in paths if not Path(raw).exists()), None)
+        if missing is not None:  # before the JVM starts: a typo costs a second, not a Spark start-up
+            raise InputError(shown(missing), "no such file")
+        staging.mkdir(parents=True)
+        spark = engine.spark_session(master, progress=not quiet)
+        try:
+            notes = read_notes(spark, paths, staging, id_column, text_column, glob, max_bytes,
+                               exclude=(folder.resolve(),))
+            cores = spark.sparkContext.defaultParallelism
+            if partitions:
+                notes = notes.repartition(partitions)
+            elif notes.rdd.getNumPartitions() < cores:  # one unsplittable file would otherwise use one core
+                notes = notes.repartition(cores * 2)
+            results = engine.check_notes(notes, profile=profile, patterns=patterns, max_bytes=max_bytes,
+                                         error_col=ERROR if ERROR in notes.columns else None)
+            results.write.mode("overwrite").parquet(str(partial))
+            requirements = {code: p.elements for code, p in load_patterns(patterns).profiles.items()}
+            summary = engine.summarize(spark.read.parquet(str(partial)), requirements, group_by)
+        finally:
+            spark.stop()
+            shutil.rmtree(staging, ignore_errors=True)
+        os.replace(partial, parquet)
+        write_atomic(summary_file, [summary_json(summary)])
     if not quiet:
         counts = ", ".join(f"{n} {outcome}" for outcome, n in summary.outcomes.items())
         print(f"notecheck: {summary.inputs} notes ({counts}); wrote {parquet}, {folder}/summary.json", file=err)

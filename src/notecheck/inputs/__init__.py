@@ -6,9 +6,9 @@ order (sources), and the service's request bodies (bodies). No reader knows abou
 ``notecheck.errors`` only.
 """
 
-from .folders import InputStats, folder_fingerprint, note_files
-from .notes import DEFAULT_MAX_BYTES, Item, Note, decode_note, item_from_bytes, read_note
+from .folders import InputStats, folder_fingerprint, note_files, walk_notes
+from .notes import DEFAULT_MAX_BYTES, Item, Note, decode_note, item_from_bytes, read_capped, read_note
 from .sources import iter_inputs
 
 __all__ = ["DEFAULT_MAX_BYTES", "InputStats", "Item", "Note", "decode_note", "folder_fingerprint", "item_from_bytes",
-           "iter_inputs", "note_files", "read_note"]
+           "iter_inputs", "note_files", "read_capped", "read_note", "walk_notes"]

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..errors import InputError
 from .fhir import read_document_reference
 from .hl7 import hl7_items
-from .notes import Item, decode_note
+from .notes import TOO_DEEP, Item, decode_note, shown
 
 MAX_BATCH = 100
 """Notes per batch request: a batch answers within a second or two on one worker."""
@@ -106,8 +106,9 @@ def note_from_object(value: object, params: Params, max_bytes: int, prefix: str 
     except ValidationError as exc:
         raise validation_problem(exc, prefix) from None
     text, flags = _decode(request.text.encode("utf-8", "surrogatepass"), _field(("text",), prefix), max_bytes)
-    return NoteInput(request.note_id or params.note_id, text, request.billed_code or request.profile or params.profile,
-                     flags)
+    note_id = request.note_id or params.note_id
+    return NoteInput(shown(note_id) if note_id else note_id, text,
+                     request.billed_code or request.profile or params.profile, flags)
 
 
 def _json_body(body: bytes, params: Params, max_bytes: int) -> NoteInput:
@@ -184,5 +185,14 @@ def media_type(content_type: str | None) -> str:
 
 
 def read_body(kind: str, body: bytes, params: Params, max_bytes: int) -> NoteInput:
-    """One note from a body whose media type ``media_type`` accepted."""
-    return BODY_READERS[kind].read(body, params, max_bytes)
+    """One note from a body whose media type ``media_type`` accepted. A reader's unexpected failure is the body's
+    fault as far as the client is concerned (422, never 500), named by its type only."""
+    try:
+        return BODY_READERS[kind].read(body, params, max_bytes)
+    except RequestProblem:
+        raise
+    except RecursionError:
+        raise RequestProblem(422, "invalid_note", f"body: {TOO_DEEP}", "body") from None
+    except Exception as exc:  # a reader's bug on this body must cost this request only
+        raise RequestProblem(422, "invalid_note", f"body: could not read this body ({type(exc).__name__})",
+                             "body") from None

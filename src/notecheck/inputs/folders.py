@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from .hl7 import hl7_items, looks_like_hl7
-from .notes import Item, error_item, item_from_bytes, read_capped
+from .notes import Item, error_item, guarded, item_from_bytes, read_capped, shown
 
 
 @dataclass
@@ -34,12 +34,34 @@ def _matches(relative: str, glob: str) -> bool:
 def iter_directory(folder: Path, glob: str, max_bytes: int, exclude: tuple[Path, ...] = (),
                    stats: InputStats | None = None, fmt: str = "auto") -> Iterator[Item]:
     """Every file matching ``glob`` below ``folder``, recursively, in sorted path order; HL7 v2 files (by
-    ``fmt``, suffix or first bytes) give one item per message.
+    ``fmt``, suffix or first bytes) give one item per message. See ``walk_notes`` for what is an error row."""
+    for found in walk_notes(folder, glob, exclude, stats):
+        if isinstance(found, Item):
+            yield found
+            continue
+        note_id, path = found
+        source = shown(path)
+        try:
+            data = read_capped(path, max_bytes)
+        except InputError as exc:
+            yield error_item(note_id, source, exc.problem)
+            continue
+        if fmt == "hl7" or looks_like_hl7(path, data):
+            yield from hl7_items(data, source, max_bytes)
+            continue
+        yield guarded(lambda: item_from_bytes(note_id, source, data, max_bytes), note_id, source)
+
+
+def walk_notes(folder: Path, glob: str, exclude: tuple[Path, ...] = (),
+               stats: InputStats | None = None) -> Iterator[tuple[str, Path] | Item]:
+    """(note id, path) of every file matching ``glob`` below ``folder``, recursively, in sorted path order, without
+    reading them; an error item where there is no file to read.
 
     A folder that cannot be listed is an error row naming it (never a silent gap); folders in ``exclude`` (the
-    audit's own output) and symlinked folders (loops) are not entered.
+    audit's own output) and symlinked folders (loops) are not entered, a symlinked folder matching the glob is an
+    error row.
     """
-    def walk(current: Path) -> Iterator[Item]:
+    def walk(current: Path) -> Iterator[tuple[str, Path] | Item]:
         relative = current.relative_to(folder).as_posix()
         try:
             with os.scandir(current) as listing:
@@ -47,8 +69,8 @@ def iter_directory(folder: Path, glob: str, max_bytes: int, exclude: tuple[Path,
         except OSError as exc:
             if stats is not None:
                 stats.unreadable_folders += 1
-            yield error_item(relative if relative != "." else current.name, str(current),
-                         f"cannot read folder ({exc.strerror or exc})")
+            yield error_item(shown(relative if relative != "." else current.name), shown(current),
+                             f"cannot read folder ({exc.strerror or exc})")
             return
         for entry in entries:
             path = Path(entry.path)
@@ -65,16 +87,12 @@ def iter_directory(folder: Path, glob: str, max_bytes: int, exclude: tuple[Path,
                 if stats is not None:
                     stats.left_out_by_glob += 1
                 continue
-            note_id = str(Path(name).with_suffix(""))
-            try:
-                data = read_capped(path, max_bytes)
-            except InputError as exc:
-                yield error_item(note_id, str(path), exc.problem)
+            note_id = shown(Path(name).with_suffix(""))
+            if entry.is_symlink() and path.is_dir():
+                yield error_item(note_id, shown(path), "a symlink to a folder, not followed (it may loop or lead "
+                                                       "outside the input)")
                 continue
-            if fmt == "hl7" or looks_like_hl7(path, data):
-                yield from hl7_items(data, str(path), max_bytes)
-                continue
-            yield item_from_bytes(note_id, str(path), data, max_bytes)
+            yield note_id, path
 
     yield from walk(folder)
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import hl7
 
 from ..errors import InputError
-from .notes import DEFAULT_MAX_BYTES, Item, Note, decode_note
+from .notes import DEFAULT_MAX_BYTES, Item, Note, decode_note, guarded, shown
 
 ENVELOPE = (b"FHS", b"BHS", b"BTS", b"FTS")
 _BOUNDARY = re.compile(rb"[\r\n\x0b\x1c]")  # segment ends and MLLP frame bytes
@@ -28,11 +29,16 @@ CHARSETS = {"": "utf-8", "ASCII": "ascii", "UNICODE UTF-8": "utf-8", "UTF-8": "u
             **{f"8859/{n}": f"iso8859-{n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 15)}}
 TEXT_TYPES = ("TX", "FT", "ST", "")  # OBX-2 value types that carry note text; blank is read as text too
 # Escape sequences HL7 2.x defines for text (section 2.7): delimiters, highlighting, formatting, hex bytes.
-_KNOWN_ESCAPE = re.compile(r"[FSTRE]|[HN]|\.(br|fi|nf|ce|(sp|in|ti|sk)([+-]?\d+)?)|X([0-9A-Fa-f]{2})+")
+_KNOWN_ESCAPE = re.compile(r"[FSTRE]|[HN]|\.(br|fi|nf|ce|(sp|in|ti|sk)([+-]?[0-9]{1,9})?)|X([0-9A-Fa-f]{2})+")
+_REPEATED = {"sp": 1, "in": 4, "ti": 4, "sk": 1}  # characters python-hl7 writes per count of each command
+_SET_ID = re.compile(r"[0-9]{1,9}")  # ASCII: str.isdigit() also takes '²', which int() refuses
 _NO_HIGHLIGHT = {"H": "", "N": ""}  # the library's default turns highlight marks into underscores
 # A document withdrawn from use is reported, not checked: TXA-19 availability (table 0273) or TXA-17 completion
 # status (table 0271, where some senders put CA/OB), an ORU order cancelled (OBR-25 'X', table 0123), or MDM^T11.
 _WITHDRAWN = {"CA": "cancelled", "OB": "obsolete"}
+# The rest of HL7 table 0211: named in an error as sent, as they are codes; any other MSH-18 value by its length.
+UNSUPPORTED_CHARSETS = {"UNICODE", "UNICODE UTF-16", "UNICODE UTF-32", "ISO IR14", "ISO IR87", "ISO IR159",
+                        "GB 18030-2000", "KS X 1001", "CNS 11643-1992", "BIG-5"}
 
 
 def looks_like_hl7(path: Path, data: bytes | None = None) -> bool:
@@ -62,51 +68,92 @@ def iter_hl7(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Item]:
     """Stream the messages of one HL7 file; an unreadable file is one error row."""
     try:
         with path.open("rb") as handle:
-            yield from _items(iter(lambda: handle.read(_CHUNK), b""), str(path), max_bytes)
+            yield from _items(iter(lambda: handle.read(_CHUNK), b""), shown(path), max_bytes)
     except OSError as exc:
-        yield Item(path.stem, str(path), error=f"cannot read ({exc.strerror or exc})")
+        yield Item(shown(path.stem), shown(path), error=f"cannot read ({exc.strerror or exc})")
 
 
-def _segments(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """Non-blank segments, whatever ends them (CR, LF, CRLF, MLLP frame bytes)."""
-    rest = b""
+class _Long(NamedTuple):
+    """Stands for a segment longer than any message within the limit: skipped as it streamed by, never held."""
+
+    head: bytes
+    size: int
+
+
+def _segments(chunks: Iterable[bytes], limit: int) -> Iterator[bytes | _Long]:
+    """Non-blank segments, stripped, whatever ends them (CR, LF, CRLF, MLLP frame bytes). Each chunk is split once
+    and a segment's pieces are joined once, so reading is linear in the input; a segment over ``limit`` bytes is
+    dropped as it streams by and stands as ``_Long`` with its first bytes (its segment ID)."""
+    pieces: list[bytes] = []
+    size = 0
+    head = b""
+
+    def segment() -> bytes | _Long | None:
+        if size > limit:
+            return _Long(head.strip()[:3], size)
+        data = b"".join(pieces).strip()
+        return data or None
+
     for chunk in chunks:
-        pieces = _BOUNDARY.split(rest + chunk)
-        rest = pieces.pop()
-        yield from (piece for piece in pieces if piece.strip())
-    if rest.strip():
-        yield rest
+        for number, part in enumerate(_BOUNDARY.split(chunk)):
+            if number:  # a boundary came before this part: the segment so far is complete
+                done = segment()
+                if done is not None:
+                    yield done
+                pieces, size, head = [], 0, b""
+            size += len(part)
+            if len(head) < 16:
+                head += part[:16]
+            if size <= limit:
+                pieces.append(part)
+            elif pieces:
+                pieces = []
+    done = segment()
+    if done is not None:
+        yield done
 
 
 def _items(chunks: Iterable[bytes], source: str, max_bytes: int) -> Iterator[Item]:
-    """Group segments into messages and turn each into an item; stray segments become an error row of their own."""
+    """Group segments into messages and turn each into an item; stray segments become an error row of their own.
+    A message is held only up to ``max_bytes``: past that it is counted, not kept, and is one error row."""
     message: list[bytes] = []
-    stray: list[bytes] = []
-    count = 0
+    stray = 0
+    size = count = 0  # the message's bytes as its segments joined by CR
 
     def flush() -> Iterator[Item]:
-        nonlocal count
+        nonlocal count, size, stray
         if stray:
             count += 1
             yield Item(f"message-{count}", f"{source}:message {count}",
-                       error=f"{len(stray)} segment(s) outside any message: no MSH before them")
-            stray.clear()
-        if message:
+                       error=f"{stray} segment(s) outside any message: no MSH before them")
+            stray = 0
+        if size:
             count += 1
-            yield _message_item(b"\r".join(message), f"{source}:message {count}", f"message-{count}", max_bytes)
+            where, fallback = f"{source}:message {count}", f"message-{count}"
+            if size > max_bytes:
+                yield Item(fallback, where, error=f"message is {size:,} bytes, over the {max_bytes:,}-byte "
+                                                  "limit")
+            else:
+                data = b"\r".join(message)
+                yield guarded(lambda: _message_item(data, where, fallback, max_bytes), fallback, where)
             message.clear()
+            size = 0
 
-    for segment in _segments(chunks):
-        segment = segment.strip()
-        tag = segment[:3]
+    for segment in _segments(chunks, max_bytes):
+        tag = segment[:3] if isinstance(segment, bytes) else segment.head
+        length = len(segment) if isinstance(segment, bytes) else segment.size
         if tag == b"MSH" or tag in ENVELOPE:
             yield from flush()
-            if tag == b"MSH":
-                message.append(segment)
-        elif message:
+            if tag != b"MSH":
+                continue
+        elif not size:
+            stray += 1
+            continue
+        size += length + bool(size)
+        if size <= max_bytes and isinstance(segment, bytes):
             message.append(segment)
         else:
-            stray.append(segment)
+            message.clear()
     yield from flush()
 
 
@@ -119,31 +166,44 @@ def _message_item(data: bytes, source: str, fallback_id: str, max_bytes: int) ->
     if problem:
         return Item(fallback_id, source, error=problem)
     try:
-        message = hl7.parse(text)
+        fields = _Fields(hl7.parse(text), max_bytes - len(text))
     except (hl7.HL7Exception, ValueError, IndexError) as exc:  # not seen on any input tried; never a crash
-        return Item(fallback_id, source, error=f"not a parsable HL7 message ({exc})")
-    note_id = _field(message, "TXA", 12) or _field(message, "OBR", 3) or _field(message, "MSH", 10) or fallback_id
-    charset = _field(message, "MSH", 18).upper()
+        return Item(fallback_id, source, error=f"not a parsable HL7 message ({type(exc).__name__})")
+    try:
+        note_id = fields.get("TXA", 12) or fields.get("OBR", 3) or fields.get("MSH", 10) or fallback_id
+    except _BadField as exc:
+        return Item(fallback_id, source, error=str(exc))
+    try:
+        return _note_item(data, fields, note_id, source, flags)
+    except _BadField as exc:
+        return Item(note_id, source, error=str(exc))
+
+
+def _note_item(data: bytes, fields: _Fields, note_id: str, source: str, flags: tuple[str, ...]) -> Item:
+    """The note of a message whose framing and encoding characters are sound, or the reason there is none."""
+    charset = fields.get("MSH", 18).upper()
     if charset not in CHARSETS:
-        return Item(note_id, source, error=f"MSH-18 character set {charset!r} is not supported "
+        named = repr(charset) if charset in UNSUPPORTED_CHARSETS else f"of {len(charset)} characters"
+        return Item(note_id, source, error=f"MSH-18 character set {named} is not supported "
                                             f"(supported: {', '.join(c for c in CHARSETS if c)})")
     if CHARSETS[charset] not in ("utf-8", "ascii"):
         text = data.decode(CHARSETS[charset], errors="replace")
         flags = (f"bytes undefined in {charset} replaced",) if "\ufffd" in text else ()
-        message = hl7.parse(text)
-    problem = _broken_segment(message) or _withdrawn(message)
+        fields = _Fields(hl7.parse(text), fields.budget)
+    problem = _broken_segment(fields.message) or _withdrawn(fields)
     if problem:
         return Item(note_id, source, error=problem)
-    lines, problem, skipped = _obx_lines(message)
+    lines, problem, skipped = _obx_lines(fields)
     if problem:
         return Item(note_id, source, error=problem)
     if skipped:
         flags += (f"skipped {skipped} OBX segment(s) whose value type is not text",)
-    return Item(note_id, source, Note(note_id, "\n".join(lines), source, flags, _metadata(message)))
+    return Item(note_id, source, Note(note_id, "\n".join(lines), source, flags, _metadata(fields)))
 
 
 def _encoding_problem(text: str) -> str | None:
-    """MSH-1 and MSH-2 must name distinct delimiters, or every field after them is misread."""
+    """MSH-1 and MSH-2 must name distinct delimiters, or every field after them is misread. Named by length only:
+    when they are wrong, what follows MSH is as likely a patient's name as a delimiter."""
     if len(text) < 8:
         return "MSH segment too short to hold its encoding characters"
     separator = text[3]
@@ -151,17 +211,62 @@ def _encoding_problem(text: str) -> str | None:
     delimiters = separator + encoding
     if not 4 <= len(encoding) <= 5 or len(set(delimiters)) != len(delimiters) or any(
             c.isalnum() or c.isspace() for c in delimiters):
-        return (f"unknown encoding characters: MSH-1 {separator!r} and MSH-2 {encoding!r} are not distinct "
-                "non-alphanumeric delimiters (expected e.g. '|' and '^~\\&')")
+        return (f"unknown encoding characters: MSH-1 and MSH-2 ({len(encoding)} characters up to the next MSH-1) "
+                "are not distinct non-alphanumeric delimiters (expected e.g. '|' and '^~\\&')")
     return None
 
 
-def _field(message: hl7.Message, segment: str, field: int, component: int = 1) -> str:
-    """One unescaped component of the first such segment, or '' when the segment or field is absent."""
-    try:
-        return str(message.extract_field(segment, field_num=field, component_num=component)).strip()
-    except (KeyError, IndexError):
-        return ""
+class _BadField(Exception):
+    """A field notecheck reads holds an escape sequence it will not decode; the message names the field and its
+    length, never its content."""
+
+
+class _Fields:
+    """A message's fields as notecheck reads them: each field's escape sequences are checked before python-hl7
+    decodes them, so an unknown one (which the library drops or logs with the field's value) or a repeat count
+    (``\\.sp5000000\\``, which it expands in memory) is an error row, and everything decoded from one message
+    together stays within ``budget`` characters beyond the message's own length."""
+
+    def __init__(self, message: hl7.Message, budget: int) -> None:
+        self.message, self.budget = message, budget
+
+    def get(self, segment: str, field: int, component: int = 1) -> str:
+        """One unescaped component of the first such segment, or '' when the segment or field is absent."""
+        try:
+            raw = str(self.message.segments(segment)[0](field))
+        except (KeyError, IndexError):
+            return ""
+        if field > 2 or segment != "MSH":
+            self.check(raw, f"{segment}-{field}", "")
+        try:
+            return str(self.message.extract_field(segment, field_num=field, component_num=component)).strip()
+        except (KeyError, IndexError):
+            return ""
+
+    def unescape(self, raw: str, name: str, where: str) -> str:
+        self.check(raw, name, where)
+        return self.message.unescape(raw, app_map=_NO_HIGHLIGHT) if raw else ""
+
+    def check(self, raw: str, name: str, where: str) -> None:
+        """Every escape sequence in ``raw`` known and terminated, and what they expand to within the budget."""
+        esc = self.message.esc
+        if esc not in raw:
+            return
+        parts = raw.split(esc)
+        if len(parts) % 2 == 0:
+            raise _BadField(f"{where}unterminated escape sequence in {name} ({len(parts[-1])} characters after "
+                            "the last escape character)")
+        grown = 0
+        for code in parts[1::2]:
+            known = _KNOWN_ESCAPE.fullmatch(code)
+            if not known:
+                raise _BadField(f"{where}unknown escape sequence in {name} ({len(code)} characters)")
+            if known.group(3):
+                grown += max(int(known.group(3)), 0) * _REPEATED[known.group(2)]
+        if grown > self.budget:
+            raise _BadField(f"{where}escape sequences in {name} expand to {grown:,} more characters, over the "
+                            "--max-bytes limit for the message")
+        self.budget -= grown
 
 
 def _broken_segment(message: hl7.Message) -> str | None:
@@ -172,27 +277,27 @@ def _broken_segment(message: hl7.Message) -> str | None:
         if not _SEGMENT_ID.match(name):
             return (f"broken segment {number}: it does not start with a segment ID "
                     f"and {message.separators[1]!r} (a line break inside a field?)")
-        if name == "OBX" and not _field_text(segment, 1).isdigit():
+        if name == "OBX" and not _SET_ID.fullmatch(_field_text(segment, 1)):
             return f"broken segment {number} (OBX): its OBX-1 set ID is not a number"
     return None
 
 
-def _withdrawn(message: hl7.Message) -> str | None:
+def _withdrawn(fields: _Fields) -> str | None:
     for segment, field in (("TXA", 19), ("TXA", 17)):
-        status = _field(message, segment, field).upper()
+        status = fields.get(segment, field).upper()
         if status in _WITHDRAWN:
             return f"document status is {_WITHDRAWN[status]} ({segment}-{field} {status!r}): not checked"
-    if _field(message, "OBR", 25).upper() == "X":
+    if fields.get("OBR", 25).upper() == "X":
         return "order cancelled (OBR-25 'X'): not checked"
-    if _field(message, "MSH", 9, 2).upper() == "T11":
+    if fields.get("MSH", 9, 2).upper() == "T11":
         return "document cancel notification (MDM^T11): not checked"
     return None
 
 
-def _obx_lines(message: hl7.Message) -> tuple[list[str], str | None, int]:
+def _obx_lines(fields: _Fields) -> tuple[list[str], str | None, int]:
     """The text lines in OBX-1 order, or the reason there are none; also how many non-text OBX were skipped."""
     try:
-        segments = message.segments("OBX")
+        segments = fields.message.segments("OBX")
     except KeyError:
         return [], "no OBX segment: the message carries no note text", 0
     numbered: list[tuple[int, str]] = []
@@ -202,10 +307,7 @@ def _obx_lines(message: hl7.Message) -> tuple[list[str], str | None, int]:
             skipped += 1
             continue
         raw = "\n".join(str(repetition) for repetition in segment(5)) if len(segment) > 5 else ""
-        unknown = _unknown_escape(raw, message.esc)
-        if unknown:
-            return [], f"OBX {_field_text(segment, 1)}: unknown escape sequence {unknown} in OBX-5", skipped
-        text = message.unescape(raw, app_map=_NO_HIGHLIGHT) if raw else ""
+        text = fields.unescape(raw, "OBX-5", f"OBX {_field_text(segment, 1)}: ")
         numbered.append((int(_field_text(segment, 1)), text.replace("\r\n", "\n").replace("\r", "\n")))
     lines = [text for _, text in sorted(numbered, key=lambda pair: pair[0])]
     if not any(line.strip() for line in lines):
@@ -217,42 +319,36 @@ def _field_text(segment: hl7.Segment, field: int) -> str:
     return str(segment(field)).strip() if len(segment) > field else ""
 
 
-def _unknown_escape(raw: str, esc: str) -> str | None:
-    """The first escape sequence HL7 does not define for text, or an unterminated one (the library drops both)."""
-    parts = raw.split(esc)
-    if len(parts) % 2 == 0:
-        return f"{esc}{parts[-1][:20]} (unterminated)"
-    for code in parts[1::2]:
-        if not _KNOWN_ESCAPE.fullmatch(code):
-            return f"{esc}{code}{esc}"
-    return None
-
-
-def _person(message: hl7.Message, segment: str, field: int) -> str:
+def _person(fields: _Fields, segment: str, field: int) -> str:
     """An XCN name as 'Family, Given' (the provider id is left out)."""
-    return ", ".join(part for part in (_field(message, segment, field, 2), _field(message, segment, field, 3)) if part)
+    return ", ".join(part for part in (fields.get(segment, field, 2), fields.get(segment, field, 3)) if part)
 
 
-def _metadata(message: hl7.Message) -> dict[str, str]:
-    """Document and encounter facts for grouping; never patient identifiers (PID is not read)."""
-    activity = _field(message, "TXA", 4) or _field(message, "OBR", 7)
+def _activity_date(value: str) -> str:
+    """TXA-4 or OBR-7 as an ISO date (or date and time); kept as sent when it is not a valid HL7 timestamp: an
+    offset past 24 hours, or seconds with more digits than a float holds, must not cost the message its row."""
     try:
-        moment = hl7.parse_datetime(activity)
-    except ValueError:
-        moment = None  # kept as sent; the field is informational
-    if moment:
-        activity = moment.date().isoformat() if len(activity) <= 8 else moment.isoformat()
-    provider = next((name for name in (_person(message, "TXA", 22), _person(message, "TXA", 5),
-                                       _person(message, "TXA", 9), _person(message, "OBR", 16),
-                                       _person(message, "PV1", 7)) if name), "")
-    department = " ".join(p for p in (_field(message, "PV1", 3, c) for c in (1, 2, 3, 4)) if p)
+        moment = hl7.parse_datetime(value)
+        if moment:
+            return moment.date().isoformat() if len(value) <= 8 else moment.isoformat()
+    except (ValueError, OverflowError):
+        pass
+    return value
+
+
+def _metadata(fields: _Fields) -> dict[str, str]:
+    """Document and encounter facts for grouping; never patient identifiers (PID is not read)."""
+    provider = next((name for name in (_person(fields, "TXA", 22), _person(fields, "TXA", 5),
+                                       _person(fields, "TXA", 9), _person(fields, "OBR", 16),
+                                       _person(fields, "PV1", 7)) if name), "")
+    department = " ".join(p for p in (fields.get("PV1", 3, c) for c in (1, 2, 3, 4)) if p)
     values = {
-        "message_type": "^".join(p for p in (_field(message, "MSH", 9), _field(message, "MSH", 9, 2)) if p),
-        "document_type": _field(message, "TXA", 2),
-        "document_status": _field(message, "TXA", 17),
-        "document_date": activity,
+        "message_type": "^".join(p for p in (fields.get("MSH", 9), fields.get("MSH", 9, 2)) if p),
+        "document_type": fields.get("TXA", 2),
+        "document_status": fields.get("TXA", 17),
+        "document_date": _activity_date(fields.get("TXA", 4) or fields.get("OBR", 7)),
         "provider": provider,
-        "patient_class": _field(message, "PV1", 2),
+        "patient_class": fields.get("PV1", 2),
         "department": department,
     }
     return {key: value for key, value in values.items() if value}

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,22 +64,25 @@ def read_capped(path: str | Path, max_bytes: int) -> bytes:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         problem = "cannot read (a symlink to a missing file)" if os.path.islink(path) else "no such file"
-        raise InputError(str(path), problem) from None
+        raise InputError(shown(path), problem) from None
     except OSError as exc:
-        raise InputError(str(path), f"cannot read ({exc.strerror or exc})") from None
-    info = os.fstat(fd)  # before fdopen, which refuses a directory with an OSError of its own
-    problem = ("is a directory, not a note file" if stat.S_ISDIR(info.st_mode) else
-               "not a regular file (a pipe, device or socket), not a note" if not stat.S_ISREG(info.st_mode) else
-               f"note is {info.st_size:,} bytes, over the {max_bytes:,}-byte limit" if info.st_size > max_bytes
-               else None)
-    if problem:
-        os.close(fd)
-        raise InputError(str(path), problem)
-    with os.fdopen(fd, "rb") as handle:
-        try:
+        raise InputError(shown(path), f"cannot read ({exc.strerror or exc})") from None
+    try:
+        info = os.fstat(fd)  # before fdopen, which refuses a directory (a symlink to a folder) by raising
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError(shown(path), "is a directory, not a note file")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(shown(path), "not a regular file (a pipe, device or socket), not a note")
+        if info.st_size > max_bytes:
+            raise InputError(shown(path), f"note is {info.st_size:,} bytes, over the {max_bytes:,}-byte limit")
+        with os.fdopen(fd, "rb") as handle:
+            fd = -1
             return handle.read(max_bytes + 1)
-        except OSError as exc:
-            raise InputError(str(path), f"cannot read ({exc.strerror or exc})") from None
+    except OSError as exc:
+        raise InputError(shown(path), f"cannot read ({exc.strerror or exc})") from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
 def read_note(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Note:
@@ -85,8 +90,8 @@ def read_note(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Note:
     if path == "-":
         text, flags = decode_note(sys.stdin.buffer.read(max_bytes + 1), "<stdin>", max_bytes)
         return Note(note_id="stdin", text=text, source="<stdin>", flags=flags)
-    text, flags = decode_note(read_capped(path, max_bytes), path, max_bytes)
-    return Note(note_id=Path(path).stem, text=text, source=path, flags=flags)
+    text, flags = decode_note(read_capped(path, max_bytes), shown(path), max_bytes)
+    return Note(note_id=shown(Path(path).stem), text=text, source=shown(path), flags=flags)
 
 
 @dataclass(frozen=True)
@@ -113,8 +118,17 @@ def item_from_bytes(note_id: str, source: str, data: bytes, max_bytes: int = DEF
     return Item(note_id, source, Note(note_id, text, source, flags, metadata or {}))
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def shown(value: str | Path) -> str:
+    """A name, id or metadata value as text every output can hold: a lone surrogate (from JSON's \\ud800, or a
+    file name that is not UTF-8, which Python keeps as surrogate escapes) becomes U+FFFD."""
+    return _SURROGATE.sub("\ufffd", str(value))
+
+
 def plain(value: object) -> str:
-    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return shown(value if isinstance(value, str) else json.dumps(value, sort_keys=True))
 
 
 def note_id_of(value: object, fallback: str) -> str:
@@ -122,3 +136,15 @@ def note_id_of(value: object, fallback: str) -> str:
     if value is None or value == "" or isinstance(value, (dict, list)):
         return fallback
     return plain(value)
+
+
+def guarded(read: Callable[[], Item], note_id: str, source: str) -> Item:
+    """One record's item, whatever the reader does: an unexpected exception on one record is that record's error
+    row (naming the exception's type, never its message, which may quote the record), and the file goes on."""
+    try:
+        return read()
+    except RecursionError:
+        return error_item(note_id, source, TOO_DEEP)
+    except Exception as exc:  # a reader's bug on one record must cost that record only
+        return error_item(note_id, source, f"could not read this record ({type(exc).__name__}; a bug, please "
+                                           "report it)")

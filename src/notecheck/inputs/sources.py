@@ -13,7 +13,7 @@ from .fhir import iter_fhir
 from .folders import InputStats, iter_directory
 from .hl7 import iter_hl7, looks_like_hl7
 from .jsonl import iter_jsonl
-from .notes import DEFAULT_MAX_BYTES, Item, error_item, read_note
+from .notes import DEFAULT_MAX_BYTES, Item, error_item, read_note, shown
 
 
 def iter_inputs(paths: list[str], glob: str = "*.txt", id_column: str = "note_id", text_column: str = "text",
@@ -30,27 +30,47 @@ def _iter_sources(paths: list[str], glob: str, id_column: str, text_column: str,
                   exclude: tuple[Path, ...], stats: InputStats | None, fmt: str) -> Iterator[Item]:
     for raw in paths:
         path = Path(raw)
+        stem, source = shown(path.stem), shown(raw)
         if path.is_dir():
-            yield from iter_directory(path, glob, max_bytes, exclude, stats, fmt)
+            items = iter_directory(path, glob, max_bytes, exclude, stats, fmt)
         elif not path.exists():
-            yield error_item(path.stem, raw, "no such file")
+            items = iter([error_item(stem, source, "no such file")])
         elif not path.is_file():
-            yield error_item(path.stem, raw, "not a regular file (a pipe, device or socket), not a note")
+            items = iter([error_item(stem, source, "not a regular file (a pipe, device or socket), not a note")])
         elif fmt == "hl7" or looks_like_hl7(path):
-            yield from iter_hl7(path, max_bytes)
+            items = iter_hl7(path, max_bytes)
         elif path.suffix.lower() == ".jsonl":
-            yield from iter_jsonl(path, max_bytes)
+            items = iter_jsonl(path, max_bytes)
         elif path.suffix.lower() == ".csv":
-            yield from iter_csv(path, id_column, text_column, max_bytes)
+            items = iter_csv(path, id_column, text_column, max_bytes)
         elif path.suffix.lower() == ".json":
-            yield from iter_fhir(path, max_bytes)
+            items = iter_fhir(path, max_bytes)
         else:
-            try:
-                note = read_note(raw, max_bytes)
-            except InputError as exc:
-                yield error_item(path.stem, raw, exc.problem)
-            else:
-                yield Item(note.note_id, raw, note)
+            items = iter([_note_file(raw, stem, source, max_bytes)])
+        yield from _to_the_end(items, stem, source)
+
+
+def _note_file(raw: str, stem: str, source: str, max_bytes: int) -> Item:
+    try:
+        note = read_note(raw, max_bytes)
+    except InputError as exc:
+        return error_item(stem, source, exc.problem)
+    return Item(note.note_id, source, note)
+
+
+def _to_the_end(items: Iterator[Item], stem: str, source: str) -> Iterator[Item]:
+    """A reader's items; should the reader itself fail (a bug), one error row says the rest of the file was not
+    read, and the run goes on with the next input. A usage error (a CSV without its column) still stops the run."""
+    count = 0
+    try:
+        for item in items:
+            count += 1
+            yield item
+    except InputError:
+        raise
+    except Exception as exc:  # per-record errors are the readers' own; this is the last line of defence
+        yield error_item(f"{stem}-rest", source, f"reading stopped after {count} rows ({type(exc).__name__}; a "
+                                                 "bug, please report it): the rest of this file was not read")
 
 
 DUPLICATE_ID = "duplicate note id: an earlier row has the same id"

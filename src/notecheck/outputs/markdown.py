@@ -45,7 +45,8 @@ def render_worksheet(report: Report, queries: list[Query]) -> str:
         cell = markdown_text(evidence)
         lines.append(f"| {result.label} | {result.requirement.replace('_', ' ')} | "
                      f"{status_words(report, result)[0]}{sides} | {cell} |")
-    lines += ["", "## Findings", ""] + ([f"- {f.message}" for f in report.findings] or ["- None."])
+    # messages quote the note (a heading line, a mention): inert like the evidence
+    lines += ["", "## Findings", ""] + ([f"- {markdown_text(f.message)}" for f in report.findings] or ["- None."])
     if report.indications:
         lines += [""] + render_indications_markdown(report.indications, markdown_text)
     lines += ["", "## Provider queries", ""]

@@ -30,15 +30,19 @@ def write_csv(rows: Iterable[AuditRow], out: TextIO) -> Iterator[AuditRow]:
     """One row per note: verdict, code, one column per element status, the missing list (';'-separated).
     Passes each row on once written, so the summary is computed in the same pass."""
     writer = csv.writer(out, lineterminator="\n")
+    # csv quotes a cell holding '\n' but not a bare '\r', which readers take for a line break: a row with one
+    # (an id or file name from the input) is written with every cell quoted, so it stays one row
+    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
     for row in rows:
         report = row.report
-        writer.writerow([csv_cell(cell) for cell in (
+        cells = [csv_cell(cell) for cell in (
             row.row, row.note_id, row.source, row.outcome,
             (report.suggested_code or "") if report else "", report.laterality if report else "",
             str(report.complete).lower() if report else "",
             *((report.elements[e].status if report else "") for e in ELEMENT_IDS),
             ";".join(report.missing_required) if report else "", row.error or "",
             *indication_cells(report.indications if report else None, CRITERION_IDS),
-        )])
+        )]
+        (quoted if any(isinstance(c, str) and "\r" in c for c in cells) else writer).writerow(cells)
         yield row

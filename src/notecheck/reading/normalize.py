@@ -15,6 +15,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..errors import NoteTooLong
 from ..rules import NormalizeFile
 
 Replace = Callable[[re.Match[str]], str]
@@ -38,10 +39,11 @@ class _Pass:
         return self.orig_end[i] if end else self.orig[i]
 
 
-def _substitute(text: str, regex: re.Pattern[str], replace: Replace, group: int | str = 0
-                ) -> tuple[str, _Pass | None]:
+def _substitute(text: str, regex: re.Pattern[str], replace: Replace, group: int | str = 0,
+                limit: int | None = None) -> tuple[str, _Pass | None]:
     """re.sub that records where every replaced piece came from; None when nothing changed. With ``group``,
-    only that group of each match is replaced, so the words around it keep their own offsets."""
+    only that group of each match is replaced, so the words around it keep their own offsets. A text growing
+    past ``limit`` characters raises NoteTooLong as soon as it does, before its pieces are joined."""
     pieces: list[str] = []
     canon: list[int] = []
     orig: list[int] = []
@@ -67,6 +69,9 @@ def _substitute(text: str, regex: re.Pattern[str], replace: Replace, group: int 
             add(text[last:begin], last, begin, False)
         add(new, begin, finish, True)
         last = finish
+        if limit is not None and out_len + len(text) - last > limit:
+            raise NoteTooLong(f"note grows to over {limit:,} characters when normalised (key=value fields, aligned "
+                              f"columns), over the pipeline's limit of twice --max-bytes")
     if not changed:
         return text, None
     add(text[last:], last, len(text), False)
@@ -88,7 +93,9 @@ class Normalized:
 
 
 # 'needle_1=side=L;gauge=11' and 'Balloon=N.': a key=value dump, one field per line, as 'needle 1: side: L'
-_KEY_VALUE = re.compile(r"(?P<sep>[ \t]*[;|][ \t]*)?(?<!\w)(?P<key>[A-Za-z][A-Za-z0-9_]{0,30})=(?=[^\s=])")
+# The separator starts where its run of blanks does (a start inside the run finds the same match from the run's
+# first blank): tried at every blank of a long run, '[ \t]*' made a note of spaces quadratic.
+_KEY_VALUE = re.compile(r"(?P<sep>(?<![ \t])[ \t]*[;|][ \t]*)?(?<!\w)(?P<key>[A-Za-z][A-Za-z0-9_]{0,30})=(?=[^\s=])")
 _SNAKE = re.compile(r"(?<=[A-Za-z0-9])_(?=[A-Za-z0-9])")  # 'FLUORO_BIPLANE', 'S1_ala' in an export's values
 KEY_VALUE_MIN = 3  # fewer pairs in a note are prose ('INR=1.1'), not an export
 _RTF_GROUP = re.compile(r"\{\\(?:\*\\)?(?:fonttbl|colortbl|stylesheet|info|generator|listtable|listoverridetable)"
@@ -138,12 +145,13 @@ class Normalizer:
                                      or "(?!)", re.IGNORECASE)
         self.dictated = [(re.compile(r.pattern, re.IGNORECASE), r.to) for r in rules.rules if r.when == "dictated"]
 
-    def __call__(self, text: str) -> Normalized:
+    def __call__(self, text: str, limit: int | None = None) -> Normalized:
+        """The canonical text; it may grow (``a=b`` becomes ``a: b``), never past ``limit`` characters."""
         passes: list[_Pass] = []
 
         def run(regex: re.Pattern[str], replace: Replace, group: int | str = 0) -> None:
             nonlocal text
-            text, step = _substitute(text, regex, replace, group)
+            text, step = _substitute(text, regex, replace, group, limit)
             if step is not None:
                 passes.append(step)
 

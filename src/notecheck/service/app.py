@@ -3,12 +3,13 @@
 FastAPI because the report models are pydantic already: the OpenAPI schema and /docs come from the one contract;
 fastapi-offline serves the /docs page's Swagger UI from the package instead of a CDN (no network at run time).
 Each worker process builds its checkers once, in a background thread at start-up, so /healthz answers at once and
-/readyz turns 200 when the pipeline is warm. Endpoints are async and call the checker on the event loop: a check is
-~10 ms of CPU under the GIL, and keeping it off the thread pool means the pipeline is never shared between threads.
+/readyz turns 200 when the pipeline is warm. Endpoints are async; the check itself runs in a process forked from the
+worker once warm (checkpool), so a long note never holds the event loop and a check past --check-timeout is killed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from collections.abc import AsyncIterator
@@ -19,11 +20,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from ..inputs.bodies import RequestProblem
 from .dependencies import require_key, require_ready
 from .engine import Engine
-from .middleware import RequestLog
+from .middleware import BodyTimeout, RequestLog
 from .responses import ERRORS, problem_response
 from .routers import batch, check, health, page, query, schema, worksheet
 from .settings import API_KEY_ENV, Settings
@@ -37,8 +39,16 @@ def create_app(settings: Settings | None = None, api_key: str | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        threading.Thread(target=engine.warm, name="notecheck-warm", daemon=True).start()
+        loop = asyncio.get_running_loop()
+
+        def warm() -> None:
+            engine.warm()
+            if engine.ready.is_set():  # forked from the loop's thread: a child dies with the thread that forked it
+                loop.call_soon_threadsafe(engine.pool.start)
+
+        threading.Thread(target=warm, name="notecheck-warm", daemon=True).start()
         yield
+        engine.pool.close()
 
     app = FastAPIOffline(title="notecheck", version="1", lifespan=lifespan, redoc_url=None,
                          description="Checks procedure notes for what CPT 0201T/0200T (sacroplasty) requires.")
@@ -51,6 +61,9 @@ def create_app(settings: Settings | None = None, api_key: str | None = None) -> 
     app.include_router(health.router)
     app.include_router(page.router)
     _handle_errors(app)
+    app.add_middleware(BodyTimeout, seconds=settings.body_timeout)
+    if settings.allowed_hosts is not None:  # bound to loopback: a page on another site cannot rebind a name to us
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))
     app.add_middleware(RequestLog)
     return app
 

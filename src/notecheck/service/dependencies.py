@@ -84,11 +84,11 @@ async def read_note(request: Request, params: Params) -> NoteInput:
     return note
 
 
-def check(note: NoteInput, request: Request, field: str = "billed_code") -> Report:
-    """The note's report, judged against the billed code it comes with (else the code it supports)."""
+async def check(note: NoteInput, request: Request, field: str = "billed_code") -> Report:
+    """The note's report, judged against the billed code it comes with (else the code it supports), checked in one
+    of this worker's check processes (off the event loop, within --check-timeout)."""
     engine = engine_of(request)
-    billed = engine.billed(note.profile, field)
-    report = engine.checker.check_text(note.text, note_id=note.note_id or "note", billed=billed)
+    report = await engine.pool.check(engine.billed(note.profile, field), note.text, note.note_id or "note")
     if note.flags:
         request.state.flags = note.flags
     return report

@@ -1,12 +1,15 @@
-"""Pure ASGI middleware: a request id on every response, one log line per request, no stack trace to a client."""
+"""Pure ASGI middleware: a request id on every response, one log line per request, no stack trace to a client;
+and a time limit on reading a request's body."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
 import uuid
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..inputs.bodies import RequestProblem
@@ -14,6 +17,8 @@ from .engine import LOG
 from .responses import problem_response
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+CLIENT_GONE = 499
+"""Logged for a request whose client disconnected before the body arrived (nginx's code for it)."""
 
 
 class RequestLog:
@@ -44,6 +49,8 @@ class RequestLog:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:
+            status = CLIENT_GONE  # the client went away mid-body: nobody to answer, and not our error
         except Exception as exc:
             LOG.error("rid=%s unexpected %s", request_id, type(exc).__name__)
             if not response_started:
@@ -55,3 +62,35 @@ class RequestLog:
                      scope["path"], status, state.get("body_bytes", 0),
                      json.dumps(note_id[:80]) if isinstance(note_id, str) else "-",
                      (time.perf_counter() - started) * 1000)
+
+
+class BodyTimeout:
+    """A request body must arrive within ``seconds`` of the request's start, or the request is answered 408: a
+    client trickling a body byte by byte would otherwise hold a connection and a coroutine for as long as it
+    likes. uvicorn has a keep-alive timeout and --limit-concurrency, but no body or header read timeout; the
+    header timeout is a reverse proxy's to set (README: notecheck serve)."""
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app, self.seconds = app, seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.seconds
+        complete = False
+
+        async def timed_receive() -> Message:
+            nonlocal complete
+            if complete:  # after the body, receive() waits for a disconnect: that wait is not bounded here
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0.0))
+            except asyncio.TimeoutError:
+                raise RequestProblem(408, "body_timeout", f"body: not received within {self.seconds:g} s "
+                                                          "(--body-timeout)", "body") from None
+            complete = message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+
+        await self.app(scope, timed_receive, send)

@@ -19,6 +19,12 @@ class Settings:
     patterns: str | None = None
     profile: str | None = None  # a billed code every note is judged against unless its request names one
     max_bytes: int = DEFAULT_MAX_BYTES
+    check_timeout: float = 60.0
+    """Seconds a check may run in its process before it is killed and the request answered 422."""
+    body_timeout: float = 30.0
+    """Seconds a request body may take to arrive before the request is answered 408."""
+    allowed_hosts: tuple[str, ...] | None = None
+    """Host headers accepted (the loopback names when bound to loopback: DNS rebinding); None accepts any."""
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
@@ -26,4 +32,8 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         raw = os.environ.get(SETTINGS_ENV)
-        return cls(**json.loads(raw)) if raw else cls()
+        if not raw:
+            return cls()
+        values = json.loads(raw)
+        hosts = values.pop("allowed_hosts", None)
+        return cls(**values, allowed_hosts=tuple(hosts) if hosts is not None else None)

@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from ...inputs.bodies import (BatchRequest, Params, RequestProblem, media_type, note_from_object, parse_json,
                               validation_problem)
+from ...inputs.notes import shown
 from ..dependencies import BATCH_BODY, check, read_limited, settings_of
 from ..responses import ApiError, BatchResponse, BatchResult
 
@@ -27,12 +28,18 @@ async def check_batch(request: Request) -> BatchResponse:
     results = []
     for index, item in enumerate(batch.notes):
         try:
-            note = note_from_object(item, Params(), max_bytes, prefix=f"notes[{index}]")
-            report = check(note, request, f"notes[{index}].billed_code")
+            try:
+                note = note_from_object(item, Params(), max_bytes, prefix=f"notes[{index}]")
+            except (RequestProblem, ValidationError):
+                raise
+            except Exception as exc:  # a reader's bug on one note costs that note's result only
+                raise RequestProblem(422, "invalid_note", f"notes[{index}]: could not read this note "
+                                                          f"({type(exc).__name__})", f"notes[{index}]") from None
+            report = await check(note, request, f"notes[{index}].billed_code")
             results.append(BatchResult(index=index, note_id=note.note_id, report=report))
         except RequestProblem as problem:
             raw_id = item.get("note_id") if isinstance(item, dict) else None
-            results.append(BatchResult(index=index, note_id=raw_id if isinstance(raw_id, str) else None,
+            results.append(BatchResult(index=index, note_id=shown(raw_id) if isinstance(raw_id, str) else None,
                                        error=ApiError(error=problem.kind, message=problem.message,
                                                       field=problem.field)))
     request.state.note_id = f"batch of {len(results)}"

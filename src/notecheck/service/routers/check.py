@@ -19,5 +19,5 @@ router = APIRouter()
                                                                "prints it."}})
 async def check_note(request: Request, note_id: NoteIdParam = None, profile: ProfileParam = None) -> Response:
     """Check one note: JSON {note_id, text, profile}, text/plain, or a FHIR R4 DocumentReference."""
-    report = check(await read_note(request, Params(note_id, profile)), request)
+    report = await check(await read_note(request, Params(note_id, profile)), request)
     return json_text(render_json(report), request)

@@ -20,6 +20,6 @@ async def query_note(request: Request, note_id: NoteIdParam = None, profile: Pro
                      indication_queries: IndicationQueriesParam = False) -> Response:
     """Draft the provider queries for one note's documentation gaps (and coverage questions on request)."""
     note = await read_note(request, Params(note_id, profile))
-    report = check(note, request)
+    report = await check(note, request)
     queries = draft_queries(report, engine_of(request).checker.patterns, indication_queries)
     return json_text(render_queries_json(report.note_id, queries), request)

@@ -21,7 +21,7 @@ async def worksheet(request: Request, note_id: NoteIdParam = None, profile: Prof
                     indication_queries: IndicationQueriesParam = False) -> Response:
     """The one-page markdown coder worksheet: verdict, evidence, findings, drafted queries."""
     note = await read_note(request, Params(note_id, profile))
-    report = check(note, request)
+    report = await check(note, request)
     queries = draft_queries(report, engine_of(request).checker.patterns, indication_queries)
     return Response(render_worksheet(report, queries),
                     media_type="text/markdown; charset=utf-8", headers=flag_headers(request))
