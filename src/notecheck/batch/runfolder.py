@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -71,8 +72,10 @@ def describe_inputs(paths: list[str], glob: str, exclude: tuple[Path, ...]) -> l
 
 def manifest(paths: list[str], options: dict[str, object], glob: str, exclude: tuple[Path, ...],
              started: str) -> dict[str, object]:
+    """What a run read and how; ``run_id`` names the run, also when it is resumed (the audit history records it
+    once)."""
     return {"notecheck": notecheck_version(), "started": started, "options": options,
-            "inputs": describe_inputs(paths, glob, exclude)}
+            "inputs": describe_inputs(paths, glob, exclude), "run_id": uuid.uuid4().hex}
 
 
 def check_resumable(folder: Path, current: dict[str, object]) -> dict[str, object]:
