@@ -347,6 +347,8 @@ def test_bad_history_files_and_dates_are_one_line_errors(tmp_path: Path) -> None
     (tmp_path / "text.db").write_text("not a database, just text\n" * 100)
     with sqlite3.connect(tmp_path / "other.db") as other:
         other.execute("CREATE TABLE patients (name TEXT)")
+    empty = tmp_path / "empty.db"
+    migrate(connect(empty), empty)
     cases = [
         (("audit", "--quiet", str(note), "-o", str(tmp_path / "o1"), "--history", str(tmp_path / "folder")),
          "is a folder; --history names a file"),
@@ -355,8 +357,10 @@ def test_bad_history_files_and_dates_are_one_line_errors(tmp_path: Path) -> None
         (("audit", "--quiet", str(note), "-o", str(tmp_path / "o3"), "--history", str(tmp_path / "other.db")),
          "not a notecheck history (an SQLite database of another program)"),
         (("audit", "--quiet", str(note), "-o", str(tmp_path / "o4"), "--history", str(tmp_path / "h.db"),
-          "--run-date", "28/11/2026"), "'28/11/2026': not a date (expected YYYY-MM-DD)"),
+          "--run-date", "28/11/2026"), "--run-date '28/11/2026': not a date (expected YYYY-MM-DD)"),
         (("history", str(tmp_path / "absent.db")), "no such history file"),
+        (("history", str(empty)), f"{empty}: the history holds no run yet"),
+        (("history", str(empty), "--since", "2026-13-01"), "--since '2026-13-01': not a date"),
         (("history", str(tmp_path / "other.db")), "an SQLite database of another program"),
     ]
     for args, message in cases:

@@ -46,8 +46,8 @@ def period_words(trends: Trends) -> str:
     """The period, its notes and what was left out of the rates, in one line."""
     tally = trends.period
     return (f"{trends.start} to {trends.end}: {tally.runs} runs, {tally.applicable} applicable notes, "
-            f"{percent(tally.share_complete)} complete; not in the rates: {tally.not_applicable} not applicable "
-            f"notes, {tally.error_rows} error rows")
+            f"{percent(tally.share_complete)} complete; left out of the rates: {tally.not_applicable} not "
+            f"applicable, {tally.error_rows} error rows")
 
 
 def night_rows(trends: Trends) -> list[list[object]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 
+from ...errors import NotecheckError
 from ...models import AuditRow, Trends
 from .store import (HistorySettings, RunRecord, check_ids, connect, ids_hashed, insert_run, migrate, recorded,
                     transaction)
@@ -16,7 +17,7 @@ def prepare(settings: HistorySettings) -> None:
     """Refuse a history the run could not be appended to, before the run: a folder, another program's database,
     a newer schema, an unwritable file. Upgrades an older schema. Holds no connection afterwards."""
     if settings.run_date:
-        parse_night(settings.run_date)
+        parse_night(settings.run_date, "--run-date")
     key = settings.key()
     with closing(connect(settings.path, settings.wait)) as connection:
         migrate(connection, settings.path, settings.wait)
@@ -42,7 +43,12 @@ def recording(settings: HistorySettings, run: RunRecord, rows: Iterable[AuditRow
 def read_trends(settings: HistorySettings, since: str | None = None, until: str | None = None,
                 fields: tuple[str, ...] | None = None) -> Trends:
     """The trends of an existing history, for `notecheck history`."""
+    for value, option in ((since, "--since"), (until, "--until")):
+        if value:
+            parse_night(value, option)  # a mistyped date is said as such, before the file is opened
     with closing(connect(settings.path, settings.wait, create=False)) as connection:
         migrate(connection, settings.path, settings.wait)
+        if connection.execute("SELECT count(*) FROM runs").fetchone()[0] == 0:
+            raise NotecheckError(f"{settings.path}: the history holds no run yet")
         trends = compute_trends(connection, end=until, nights=settings.nights, since=since, fields=fields)
         return trends.model_copy(update={"ids_hashed": ids_hashed(connection)})

@@ -35,11 +35,11 @@ class _Row:
     groups: dict[str, str] = field(default_factory=dict)
 
 
-def parse_night(value: str) -> date:
+def parse_night(value: str, option: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise NotecheckError(f"{value!r}: not a date (expected YYYY-MM-DD)") from None
+        raise NotecheckError(f"{option} {value!r}: not a date (expected YYYY-MM-DD)") from None
 
 
 def _rows(connection: sqlite3.Connection, first: str, last: str, fields: tuple[str, ...]) -> list[_Row]:
@@ -110,13 +110,16 @@ def _transitions(rows: list[_Row], start: str) -> tuple[list[Transition], list[T
         last[row.key] = row
         if before is None or row.night < start:
             continue
-        change = Transition(source=row.source, note_id=row.note_id, groups=row.groups, before=before.outcome,
-                            before_night=before.night, after=row.outcome, after_night=row.night)
         if before.outcome in NOT_COMPLETE and row.outcome == "complete":
-            improved.append(change)
+            improved.append(_transition(before, row))
         elif before.outcome == "complete" and row.outcome in NOT_COMPLETE:
-            regressed.append(change)
+            regressed.append(_transition(before, row))
     return improved, regressed
+
+
+def _transition(before: _Row, after: _Row) -> Transition:
+    return Transition(source=after.source, note_id=after.note_id, groups=after.groups, before=before.outcome,
+                      before_night=before.night, after=after.outcome, after_night=after.night)
 
 
 def compute_trends(connection: sqlite3.Connection, end: str | None = None, nights: int = 30,
@@ -124,8 +127,8 @@ def compute_trends(connection: sqlite3.Connection, end: str | None = None, night
     """The period ``since``..``end`` (default: the ``nights`` nights up to ``end``, itself by default the latest
     run date) against the period of the same length before it. ``fields`` are the --group-by fields to break rates
     down by (default: every field the period's runs recorded)."""
-    last = parse_night(end) if end else _latest_night(connection)
-    first = parse_night(since) if since else last - timedelta(days=nights - 1)
+    last = parse_night(end, "--until") if end else _latest_night(connection)
+    first = parse_night(since, "--since") if since else last - timedelta(days=nights - 1)
     if first > last:
         raise NotecheckError(f"--since {first} is after the last night {last}")
     span = last - first + timedelta(days=1)
@@ -144,8 +147,8 @@ def compute_trends(connection: sqlite3.Connection, end: str | None = None, night
     return Trends(
         start=start, end=last.isoformat(), previous_start=before_first.isoformat(),
         previous_end=before_last.isoformat(),
-        nights=[NightTally(**_latest(r for r in period if r.night == night)[0].model_dump(exclude={"runs"}),
-                           night=night, runs=runs[night]) for night in sorted({row.night for row in period})],
+        nights=[NightTally(**_latest(of_night)[0].model_dump(exclude={"runs"}), night=night, runs=runs[night])
+                for night, of_night in _by_night(period).items()],
         period=tally.model_copy(update={"runs": sum(n for d, n in runs.items() if d >= start)}),
         previous=before.model_copy(update={"runs": sum(n for d, n in runs.items() if d < start)}),
         groups={name: _group_rates(name, current, previous) for name in fields},
@@ -153,11 +156,19 @@ def compute_trends(connection: sqlite3.Connection, end: str | None = None, night
     )
 
 
+def _by_night(rows: list[_Row]) -> dict[str, list[_Row]]:
+    """Rows grouped by night, in night order (the rows come sorted)."""
+    nights: dict[str, list[_Row]] = {}
+    for row in rows:
+        nights.setdefault(row.night, []).append(row)
+    return nights
+
+
 def _latest_night(connection: sqlite3.Connection) -> date:
     night = connection.execute("SELECT max(run_date) FROM runs").fetchone()[0]
     if night is None:
         raise NotecheckError("the history holds no run yet")
-    return parse_night(night)
+    return parse_night(night, "the latest run date")
 
 
 def _recorded_fields(connection: sqlite3.Connection, first: str, last: str) -> tuple[str, ...]:
