@@ -13,6 +13,8 @@ from ..models import GroupRates, Transition, Trends
 from .trends_text import change_words, missing_words, percent, period_words
 from .words import VERDICT_WORDS
 
+TEXT = ' class="t"'
+"""Words, not figures: left-aligned, where the page's tables right-align numbers."""
 MAX_TRANSITIONS = 50
 """Notes listed per direction on the page; `notecheck history --table transitions` lists them all."""
 
@@ -22,7 +24,7 @@ TREND_CSS = """
 .nights .bar{fill:var(--ok)}.nights .grid{stroke:#d1d5db}.nights .axis{stroke:#4b5563}
 .nights text.small{font-size:11px}
 .trends table{margin-top:6px}.trends caption{text-align:left;color:#4b5563;font-size:12px;padding-bottom:4px}
-.trends .meta td:first-child{max-width:none}
+.trends .meta td:first-child{max-width:none}.trends .meta td{white-space:nowrap}.trends .meta .t{text-align:left}
 @media print{body{background:#fff;padding:0}.filters{position:static}.panel{border-color:#9ca3af}
 .trends .panel,.trends table{break-inside:avoid}
 .trends svg *{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
@@ -106,12 +108,13 @@ def _group_panel(name: str, groups: list[GroupRates], labels: dict[str, str]) ->
     body = "".join(
         f'<tr><td>{escape(g.value)}</td><td>{g.current.applicable}</td><td>{g.current.complete}</td>'
         f"<td>{_share_bar(g.current.share_complete)} {percent(g.current.share_complete)}</td>"
-        f"<td>{escape(missing_words(g, labels))}</td><td>{g.previous.applicable}</td>"
+        f'<td class="t">{escape(missing_words(g, labels))}</td><td>{g.previous.applicable}</td>'
         f"<td>{percent(g.previous.share_complete)}</td><td>{escape(change_words(g))}</td></tr>" for g in groups)
     return (
         f'<div class="panel"><h3>Trends by {escape(name)}</h3><table class="meta"><caption>Applicable notes of the '
         f"period by {escape(name)}; change in percentage points against the previous period</caption><tr>"
-        + "".join(f'<th scope="col">{head}</th>' for head in heads) + f"</tr>{body}</table></div>"
+        + "".join(f'<th scope="col"{TEXT if head == "most often missing" else ""}>{head}</th>' for head in heads)
+        + f"</tr>{body}</table></div>"
     )
 
 
@@ -126,12 +129,11 @@ def _transitions_panel(title: str, changes: list[Transition], trends: Trends) ->
     fields = list(trends.groups)
     heads = ("source", "note", *map(escape, fields), "before", "on", "after", "on")
     body = "".join(
-        f"<tr><td>{escape(t.source)}</td><td>{escape(t.note_id)}</td>"
-        + "".join(f"<td>{escape(t.groups.get(name, ''))}</td>" for name in fields)
-        + f"<td>{VERDICT_WORDS[t.before]}</td><td>{t.before_night}</td><td>{VERDICT_WORDS[t.after]}</td>"
-          f"<td>{t.after_night}</td></tr>" for t in changes[:MAX_TRANSITIONS])
+        "<tr>" + "".join(f'<td class="t">{escape(cell)}</td>' for cell in (
+            t.source, t.note_id, *(t.groups.get(name, "") for name in fields), VERDICT_WORDS[t.before],
+            t.before_night, VERDICT_WORDS[t.after], t.after_night)) + "</tr>" for t in changes[:MAX_TRANSITIONS])
     more = (f'<p class="more">and {len(changes) - MAX_TRANSITIONS} more: <code>notecheck history FILE --table '
             "transitions</code> lists them all</p>" if len(changes) > MAX_TRANSITIONS else "")
-    table = ('<table class="meta"><tr>' + "".join(f'<th scope="col">{head}</th>' for head in heads)
+    table = ('<table class="meta"><tr>' + "".join(f'<th scope="col"{TEXT}>{head}</th>' for head in heads)
              + f"</tr>{body}</table>") if changes else ""
     return f'<div class="panel"><h3>{title}: {len(changes)}</h3>{table}{more}</div>'
