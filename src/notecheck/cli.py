@@ -252,16 +252,17 @@ def _eval(args: argparse.Namespace, checker: Checker) -> int:
 
 def _audit(args: argparse.Namespace, checker: Checker) -> int:
     from .batch.audit import AuditOptions, bounded_workers
+    from .batch.history import HistorySettings
     from .commands.audit import audit
 
-    from .batch.history import HistorySettings
-
+    if not args.history and (args.history_key or args.run_date):
+        raise NotecheckError("--history-key and --run-date only apply with --history FILE")
     options = AuditOptions(patterns=args.patterns, profile=args.billed, resume=args.resume,
                            workers=bounded_workers(args.workers), note_timeout=args.note_timeout,
                            indications=checker.indications)
-    history = HistorySettings(Path(args.history), nights=args.history_nights, run_date=args.run_date,
-                              wait=args.history_wait, key_file=Path(args.history_key) if args.history_key else None
-                              ) if args.history else None
+    key = Path(args.history_key) if args.history_key else None
+    history = (HistorySettings(Path(args.history), nights=args.history_nights, run_date=args.run_date,
+                               wait=args.history_wait, key_file=key) if args.history else None)
     return audit(args.inputs, args.out, options, glob=args.glob, id_column=args.id_column,
                  text_column=args.text_column, max_bytes=args.max_bytes, fail_on=args.fail_on,
                  quiet=args.quiet, group_by=_fields(args.group_by), fmt=args.input_format, history=history)

@@ -358,6 +358,8 @@ def test_bad_history_files_and_dates_are_one_line_errors(tmp_path: Path) -> None
          "not a notecheck history (an SQLite database of another program)"),
         (("audit", "--quiet", str(note), "-o", str(tmp_path / "o4"), "--history", str(tmp_path / "h.db"),
           "--run-date", "28/11/2026"), "--run-date '28/11/2026': not a date (expected YYYY-MM-DD)"),
+        (("audit", "--quiet", str(note), "-o", str(tmp_path / "o5"), "--run-date", "2026-11-28"),
+         "--history-key and --run-date only apply with --history FILE"),
         (("history", str(tmp_path / "absent.db")), "no such history file"),
         (("history", str(empty)), f"{empty}: the history holds no run yet"),
         (("history", str(empty), "--since", "2026-13-01"), "--since '2026-13-01': not a date"),
@@ -366,7 +368,7 @@ def test_bad_history_files_and_dates_are_one_line_errors(tmp_path: Path) -> None
     for args, message in cases:
         proc = cli(*args)
         assert proc.returncode == 2 and message in proc.stderr and len(proc.stderr.splitlines()) == 1, (args, proc)
-    assert not any((tmp_path / f"o{i}").exists() for i in range(1, 5)), "refused before the run"
+    assert not any((tmp_path / f"o{i}").exists() for i in range(1, 6)), "refused before the run"
     assert query(tmp_path / "other.db", "SELECT name FROM sqlite_master") == [("patients",)]
     spark = cli("spark", str(note), "--history", str(tmp_path / "h.db"))
     assert spark.returncode == 2 and "unrecognized arguments: --history" in spark.stderr, "Spark runs are not recorded"
