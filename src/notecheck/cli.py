@@ -114,7 +114,37 @@ def _add_audit(commands: _Commands) -> argparse.ArgumentParser:
     audit.add_argument("--format", choices=["auto", "hl7"], default="auto", dest="input_format",
                        help="hl7: read every input file as HL7 v2 (default auto: .hl7 files and files starting "
                             "with MSH/FHS/BHS are HL7)")
+    _history_options(audit)
     return audit
+
+
+def _history_options(audit: argparse.ArgumentParser) -> None:
+    """--history FILE and its companions: the run is appended to an SQLite file and the page shows trends."""
+    audit.add_argument("--history", metavar="FILE", help="append this run to an audit history (SQLite; created if "
+                       "absent) and show its trends in report.html (see README, Audit history)")
+    audit.add_argument("--history-key", metavar="FILE", help="keep note ids in the history as keyed hashes "
+                       "(HMAC-SHA256) under the secret key in FILE (see README, Audit history)")
+    audit.add_argument("--history-nights", type=_at_least_one, default=30, metavar="N",
+                       help="nights of trends shown in report.html (default: 30)")
+    audit.add_argument("--run-date", metavar="YYYY-MM-DD",
+                       help="the night this run is recorded under (default: the date the run started)")
+    audit.add_argument("--history-wait", type=_positive, default=600.0, metavar="SECONDS",
+                       help="how long to wait for another audit appending to the same history (default: 600)")
+
+
+def _add_history(commands: _Commands) -> None:
+    history = commands.add_parser("history", help="print the trends of an audit history (--history FILE)")
+    history.add_argument("file", metavar="FILE", help="the history file an audit's --history wrote")
+    history.add_argument("--since", metavar="YYYY-MM-DD", help="first night of the period (default: the last "
+                         "--nights nights)")
+    history.add_argument("--until", metavar="YYYY-MM-DD", help="last night of the period (default: the latest run)")
+    history.add_argument("--nights", type=_at_least_one, default=30, metavar="N",
+                         help="nights in the period when --since is not given (default: 30)")
+    history.add_argument("--group-by", default=None, metavar="FIELD,...",
+                         help="fields to break rates down by (default: every field the period's runs recorded)")
+    history.add_argument("--format", choices=["text", "csv"], default="text")
+    history.add_argument("--table", choices=["nights", "groups", "transitions"],
+                         help="one table only (CSV prints one table: default groups)")
 
 
 def _add_negatives(commands: _Commands) -> None:
@@ -175,6 +205,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = _add_eval(commands)
     _add_negatives(commands)
     _add_serve(commands)
+    _add_history(commands)
     spark = _add_spark(commands)
     for command in (check, query, evaluate, audit):
         _indications_option(command)
@@ -238,14 +269,28 @@ def _eval(args: argparse.Namespace, checker: Checker) -> int:
 
 def _audit(args: argparse.Namespace, checker: Checker) -> int:
     from .batch.audit import AuditOptions, bounded_workers
+    from .batch.history import HistorySettings
     from .commands.audit import audit
 
+    if not args.history and (args.history_key or args.run_date):
+        raise NotecheckError("--history-key and --run-date only apply with --history FILE")
     options = AuditOptions(patterns=args.patterns, profile=args.billed, resume=args.resume,
                            workers=bounded_workers(args.workers), note_timeout=args.note_timeout,
                            indications=checker.indications)
+    key = Path(args.history_key) if args.history_key else None
+    history = (HistorySettings(Path(args.history), nights=args.history_nights, run_date=args.run_date,
+                               wait=args.history_wait, key_file=key) if args.history else None)
     return audit(args.inputs, args.out, options, glob=args.glob, id_column=args.id_column,
                  text_column=args.text_column, max_bytes=args.max_bytes, fail_on=args.fail_on,
-                 quiet=args.quiet, group_by=_fields(args.group_by), fmt=args.input_format)
+                 quiet=args.quiet, group_by=_fields(args.group_by), fmt=args.input_format, history=history)
+
+
+def _history(args: argparse.Namespace) -> int:
+    from .commands.history import history
+
+    return history(Path(args.file), since=args.since, until=args.until, nights=args.nights,
+                   group_by=None if args.group_by is None else _fields(args.group_by), fmt=args.format,
+                   table=args.table, patterns=args.patterns)
 
 
 def _negatives(args: argparse.Namespace, checker: Checker) -> int:
@@ -267,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
 
             sys.stdout.write(report_schema())
             return 0
+        if args.command == "history":  # reads a database: no pipeline to build
+            return _history(args)
         from .checker import Checker
 
         indications = getattr(args, "indications", "lcd-vertebral-augmentation")

@@ -228,3 +228,67 @@ class Query(_Model):
     audience: Literal["provider", "prior_authorization"] = Field(
         default="provider", description="provider: a documentation query for the physician; prior_authorization: a "
                                         "coverage question for prior-authorisation staff (only on request).")
+
+
+class Tally(_Model):
+    """Notes of a period (a night, the last N nights) counted once each, by their latest verdict in it; error rows
+    are counted apart, as they carry no verdict."""
+
+    runs: int = 0
+    complete: int = 0
+    incomplete: int = 0
+    review: int = 0
+    not_applicable: int = 0
+    error_rows: int = 0
+
+    @property
+    def applicable(self) -> int:
+        """Notes that record a sacral augmentation: the denominator of every rate."""
+        return self.complete + self.incomplete + self.review
+
+    @property
+    def share_complete(self) -> float | None:
+        """Complete among the applicable notes (review counts as not complete); None when there are none."""
+        return self.complete / self.applicable if self.applicable else None
+
+
+class NightTally(Tally):
+    night: str = Field(description="The run date, YYYY-MM-DD.")
+
+
+class GroupRates(_Model):
+    """One value of a --group-by field (a provider, a department) over a period and the period before it."""
+
+    value: str
+    current: Tally
+    previous: Tally
+    top_missing: str | None = Field(description="The required element most often missing in the current period.")
+    top_missing_notes: int = Field(description="Applicable notes of the current period missing that element.")
+
+
+class Transition(_Model):
+    """A note whose verdict changed between two audits: incomplete to complete (an addendum landed) or back."""
+
+    source: str
+    note_id: str = Field(description="As the history keeps it: hashed where the history keeps hashed ids.")
+    groups: dict[str, str] = Field(description="The --group-by metadata of the later row.")
+    before: Verdict
+    before_night: str
+    after: Verdict
+    after_night: str
+
+
+class Trends(_Model):
+    """What the audit history says about the last N nights, for the report page and `notecheck history`."""
+
+    start: str
+    end: str
+    previous_start: str
+    previous_end: str
+    nights: list[NightTally] = Field(description="The nights of the period that have a run, in date order.")
+    period: Tally
+    previous: Tally
+    groups: dict[str, list[GroupRates]] = Field(description="--group-by field -> its values, most notes first.")
+    improved: list[Transition] = Field(description="Not complete (incomplete or review) before, complete now.")
+    regressed: list[Transition] = Field(description="Complete before, not complete now.")
+    ids_hashed: bool = False

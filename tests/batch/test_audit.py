@@ -5,14 +5,12 @@ from __future__ import annotations
 import base64
 import csv
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from paths import CORPUS, SAMPLES
+from processes import kill_after_rows
 
 GOOD = (SAMPLES / "bilateral_complete.txt").read_text()
 
@@ -104,14 +102,8 @@ def test_killed_run_resumes_to_identical_output(tmp_path: Path) -> None:
     assert audit(str(batch), "-o", str(whole), "--workers", "1", "--fail-on", "never").returncode == 0
     args = [sys.executable, "-m", "notecheck.cli", "audit", "--quiet", str(batch), "-o", str(broken),
             "--workers", "2", "--fail-on", "never"]
-    proc = subprocess.Popen(args, start_new_session=True)
     results = broken / "results.jsonl"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and (not results.exists() or results.read_bytes().count(b"\n") < 150):
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    written = results.read_bytes().count(b"\n")
+    written = kill_after_rows(args, results, 150)
     assert 150 <= written < 600, written
     assert audit(str(batch), "-o", str(broken), "--workers", "2", "--resume", "--fail-on", "never").returncode == 0
     assert results.read_bytes() == (whole / "results.jsonl").read_bytes()

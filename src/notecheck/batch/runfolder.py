@@ -13,6 +13,7 @@ import fcntl
 import hashlib
 import json
 import os
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from importlib.abc import Traversable
@@ -93,8 +94,11 @@ def patterns_digest(patterns: str | None) -> str:
 
 def manifest(paths: list[str], options: dict[str, object], glob: str, exclude: tuple[Path, ...],
              started: str, patterns: str | None = None) -> dict[str, object]:
+    """What a run read and how; ``run_id`` names the run, also when it is resumed (the audit history records it
+    once)."""
     return {"notecheck": notecheck_version(), "started": started, "options": options,
-            "patterns_digest": patterns_digest(patterns), "inputs": describe_inputs(paths, glob, exclude)}
+            "patterns_digest": patterns_digest(patterns), "inputs": describe_inputs(paths, glob, exclude),
+            "run_id": uuid.uuid4().hex}
 
 
 def check_resumable(folder: Path, current: dict[str, object]) -> dict[str, object]:

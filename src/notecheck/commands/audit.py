@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sys
 import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from ..errors import printable
 from ..batch.audit import RESULTS, AuditOptions, Progress, iter_rows, run, summarize, summary_json
+from ..batch.history import HistorySettings, RunRecord, prepare, recording
 from ..outputs.html_report import RunContext, iter_html
-from ..models import Summary
+from ..models import Summary, Trends
 from ..errors import InputError
 from ..inputs import InputStats, iter_inputs, note_files
 from ..rules import load_patterns
@@ -44,12 +48,16 @@ def _total(paths: list[str], glob: str, exclude: tuple[Path, ...]) -> int | None
 
 def audit(paths: list[str], out_dir: str, options: AuditOptions, glob: str = "*.txt", id_column: str = "note_id",
           text_column: str = "text", max_bytes: int = 1_000_000, fail_on: str = DEFAULT_FAIL_ON, quiet: bool = False,
-          group_by: tuple[str, ...] = (), err: TextIO = sys.stderr, fmt: str = "auto") -> int:
+          group_by: tuple[str, ...] = (), err: TextIO = sys.stderr, fmt: str = "auto",
+          history: HistorySettings | None = None) -> int:
     """Exit 0 when nothing fails per ``fail_on``; 1 for error rows and the verdicts ``fail_on`` names; 2 for
-    usage errors, a missing input, a refused resume, a folder another audit holds, or inputs without a note."""
+    usage errors, a missing input, a refused resume, a folder another audit holds, or inputs without a note.
+    With ``history``, the run is appended to the history file and the page shows its trends."""
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
         raise InputError(missing[0], "no such file or folder")
+    if history:
+        prepare(history)
     folder = Path(out_dir)
     exclude = (folder.resolve(),)  # an output folder inside an input folder is never read back as notes
     options = replace(options, max_bytes=max_bytes)
@@ -84,10 +92,12 @@ def audit(paths: list[str], out_dir: str, options: AuditOptions, glob: str = "*.
                                       "workers": options.workers,
                                       "group_by": ",".join(group_by) or None})
         labels = {e: f.label for e, f in patterns.elements.items()}
-        with atomic_file(folder / "report.html") as out:
+        found = summary.inputs - stats.unreadable_folders > 0
+        with atomic_file(folder / "report.html") as out, _recorded(history if found else None, current, context,
+                                                                   folder, group_by) as trends:
             out.writelines(iter_html(iter_rows(folder), summary, labels, context=context,
                                      performed={name for name, category in patterns.sections.categories.items()
-                                                if category.role != "context"}, fields=group_by))
+                                                if category.role != "context"}, fields=group_by, trends=trends))
     if summary.inputs - stats.unreadable_folders == 0:
         print(f"notecheck: error: no notes found in {printable(', '.join(paths))}"
               + (f" ({stats.unreadable_folders} unreadable folders)" if stats.unreadable_folders else "")
@@ -100,6 +110,19 @@ def audit(paths: list[str], out_dir: str, options: AuditOptions, glob: str = "*.
         print(f"notecheck: {summary.inputs} notes ({counts}){left_out}; wrote {folder}/results.jsonl, results.csv, "
               "summary.json, report.html", file=err)
     return exit_code(summary, fail_on)
+
+
+def _recorded(history: HistorySettings | None, manifest: dict[str, object], context: RunContext, folder: Path,
+              group_by: tuple[str, ...]) -> AbstractContextManager[Trends | None]:
+    """The run appended to the history while the page is written, committed before the page is renamed into
+    place; nothing without --history. The run id from the manifest makes a --resume'd run one run, not two."""
+    if history is None:
+        return nullcontext()
+    uid = str(manifest.get("run_id") or hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest())
+    run = RunRecord(uid=uid, run_date=history.run_date or context.started[:10], started=context.started,
+                    judged_against=context.profile, version=context.version, inputs=context.inputs,
+                    options=context.options, group_by=group_by)
+    return recording(history, run, iter_rows(folder))
 
 
 def exit_code(summary: Summary, fail_on: str) -> int:

@@ -16,7 +16,8 @@ from html import escape
 from itertools import islice
 
 from ..indications.render import NOTICE, render_indications_html
-from ..models import AuditRow, ElementResult, Evidence, Report, Summary
+from ..models import AuditRow, ElementResult, Evidence, Report, Summary, Trends
+from .trends_html import TREND_CSS, render_trends
 from .words import VERDICT_WORDS, status_words
 
 MAX_SNIPPETS = 3
@@ -111,7 +112,7 @@ padding:3px 8px}
 .el small{display:block;color:var(--muted)}
 .s-ok{color:var(--ok)}.s-np{color:#475569}.s-bad{color:var(--bad);font-weight:600}.s-na{color:var(--muted)}
 .ev{margin:0 0 3px}.ev em{font-style:normal;color:var(--muted);font-size:12px}
-.ev.off{color:var(--muted)}.ev.off mark{background:#f1f5f9;color:inherit;text-decoration:line-through}
+.ev.off{color:var(--muted)}.ev.off mark{background:#f1f5f9;color:#4b5563;text-decoration:line-through}
 mark{background:#fef08a;padding:0 1px;border-radius:2px}
 .more{color:var(--muted);font-size:12px}
 """
@@ -158,17 +159,20 @@ _SCRIPT = """
 
 def iter_html(rows: Iterable[AuditRow], summary: Summary, labels: dict[str, str],
               title: str = "notecheck audit", context: RunContext | None = None,
-              performed: set[str] | None = None, fields: tuple[str, ...] | None = None) -> Iterator[str]:
+              performed: set[str] | None = None, fields: tuple[str, ...] | None = None,
+              trends: Trends | None = None) -> Iterator[str]:
     """The audit page in pieces, one card at a time, so a batch of any size is written without holding it.
     ``performed`` names the sections whose evidence is shown first (the procedure itself, not its indication);
-    ``fields`` the metadata shown on cards (None: all), as other fields may be patient identifiers."""
+    ``fields`` the metadata shown on cards (None: all), as other fields may be patient identifiers; ``trends``
+    the audit history's last nights (--history)."""
     yield from (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width,initial-scale=1">',
-        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>\n",
+        f"<title>{escape(title)}</title><style>{_CSS}{TREND_CSS if trends else ''}</style></head><body>\n",
         f"<h1>{escape(title)}</h1>\n",
         _context(context) if context else "",
         _summary(summary, labels),
+        render_trends(trends, labels) if trends else "",
         _filters(summary, summary.inputs),
         '<main id="cards">\n',
     )
@@ -242,7 +246,9 @@ def _bar_chart(bars: list[tuple[str, float, str, str]], scale: float) -> str:
     """Horizontal bars as inline SVG: (label, value, value as shown, CSS class), bar length value / scale."""
     label_w, bar_w, value_w, row_h = 180, 220, 84, 22
     width, height = label_w + bar_w + value_w, row_h * len(bars)
-    parts = [f'<svg class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">']
+    said = escape("; ".join(f"{label}: {shown}" for label, _, shown, _ in bars), quote=True)  # what a reader hears
+    parts = [f'<svg class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+             f'aria-label="{said}">']
     for i, (label, value, shown, css) in enumerate(bars):
         y = i * row_h
         length = bar_w * min(value / scale, 1.0)
