@@ -20,7 +20,7 @@ from notecheck.rules import CRITERION_IDS
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "indications"
-LABELED_SETS = [ROOT / "tests" / "corpus", *sorted((ROOT / "tests").glob("holdout*"))]
+LABELED_SETS = [ROOT / "tests" / "corpus", *sorted((ROOT / "tests").glob("holdout*")), ROOT / "tests" / "preauth"]
 PATTERNS = ROOT / "patterns"
 
 
@@ -59,6 +59,41 @@ def test_fixture_exactly(checker: Checker, label) -> None:  # type: ignore[no-un
     for criterion, value in label.values.items():
         assert report.indications.criteria[criterion].value == pytest.approx(value) if isinstance(value, float) \
             else report.indications.criteria[criterion].value == value, criterion
+
+
+REFERRAL = """Dear Dr. Okafor,\r\n\r\nI am referring Mrs. D for evaluation for sacroplasty. MRI pelvis on 02/27/2024 showed
+an acute insufficiency fracture of the left sacral ala. Pain today 8/10. She has been on acetaminophen and PT for
+the last 8 weeks without relief. She now uses a walker at all times. She continues alendronate.
+"""
+
+
+def test_a_referral_is_read_without_the_pipeline() -> None:
+    """A referral names a planned sacroplasty and a sacral fracture but no procedure element: the element
+    pre-screen skips it (no code, not a sacral procedure), its checklist is read all the same, offsets into the
+    note as written, and no medspaCy pipeline is built for it."""
+    fresh = Checker()
+    report = fresh.check_text(REFERRAL, note_id="referral")
+    assert report.prescreened and not report.sacral_procedure and report.suggested_code is None
+    assert "scanner" not in fresh.__dict__  # the cached pipeline was never built
+    block = report.indications
+    assert block is not None and block.read
+    assert {c: r.status for c, r in block.criteria.items()} == {
+        "fracture_on_imaging": "documented", "etiology": "documented", "pain_severity": "documented",
+        "failed_conservative_care": "documented", "functional_impairment": "documented",
+        "contraindications_addressed": "missing", "osteoporosis_follow_up": "documented"}
+    assert (block.criteria["pain_severity"].value, block.criteria["failed_conservative_care"].value) == (8, 8)
+    for result in block.criteria.values():
+        for item in result.evidence:
+            assert REFERRAL[item.start:item.end] == item.text
+
+
+def test_a_note_naming_no_sacral_fracture_stays_unread() -> None:
+    """An L1 compression fracture consult (pain, care, function all stated) names neither a sacral augmentation
+    nor a sacral fracture: not read, every criterion missing, as before the checklist read referrals."""
+    text = REFERRAL.replace("sacroplasty", "kyphoplasty").replace("of the left sacral ala", "of L1")
+    block = Checker().check_text(text).indications
+    assert block is not None and not block.read
+    assert {r.status for r in block.criteria.values()} == {"missing"}
 
 
 def test_evidence_offsets_point_into_the_note_as_written(checker: Checker) -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 from .errors import NotecheckError
 from .indications import IndicationReader
 from .judging import Assessor, EncounterJudge, build_report
-from .models import Encounter, Report
-from .reading import Normalizer, NoteScan, Scanner, normalize_newlines
+from .models import Encounter, Indications, Report
+from .reading import Normalizer, NoteScan, PlainScanner, Scanner, normalize_newlines
 from .rules import DEFAULT_INDICATIONS, PatternSet, load_patterns
 
 DEFAULT_PROFILE = "0201T"
@@ -41,6 +41,7 @@ class Checker:
         self._assess = Assessor(self.patterns, self.profile.elements)
         self._normalize = Normalizer(self.patterns.normalize)
         self._encounter = EncounterJudge(self.patterns.encounter)
+        self._plain = PlainScanner(self.patterns.sections)
 
     def _indication_reader(self, name: str | None) -> IndicationReader | None:
         """The criteria set's reader, or None when the checklist is off (``indications=None``)."""
@@ -95,14 +96,29 @@ class Checker:
         date = self._date.search(scan.text, 0, HEADER_CHARS)
         encounter_date = date.group(1) if date else None
         encounter = self._encounter(scan.text)
-        indications = self._indications(scan) if self._indications else None
         if scan.prescreened:
-            return self._prescreened.model_copy(update={"note_id": note_id, "encounter_date": encounter_date,
-                                                        "encounter": encounter, "indications": indications})
-        assessment = self._assess(scan)
-        report = build_report(note_id, assessment, self.profile, self.patterns.profiles, encounter,
-                              encounter_date=encounter_date)
+            report = self._prescreened.model_copy(update={"note_id": note_id, "encounter_date": encounter_date,
+                                                          "encounter": encounter})
+        else:
+            report = build_report(note_id, self._assess(scan), self.profile, self.patterns.profiles, encounter,
+                                  encounter_date=encounter_date)
+        indications = self._checklist(scan)
         return report.model_copy(update={"indications": indications}) if indications else report
+
+    def _checklist(self, scan: NoteScan) -> Indications | None:
+        """The indications checklist. A note the element pre-screen skipped is read when it names a sacral
+        augmentation or a sacral fracture (the criteria set's own pre-screen), from sentences found without the
+        pipeline (reading.PlainScanner): a referral or an H&P stays not_applicable for the code, with its
+        checklist read, and costs no pipeline run. A skipped note that names neither is not read."""
+        reader = self._indications
+        if reader is None:
+            return None
+        if not scan.prescreened:
+            return reader(scan)
+        if not reader.names(scan.text):
+            return reader.unread()
+        normalized = self._normalize(scan.text)
+        return reader(self._plain(normalized.text).with_source(normalized))
 
 
 _default: Checker | None = None

@@ -113,8 +113,9 @@ class Indications(_Model):
     notice: str = Field(description="Plain words: a coverage aid, not a coding rule.")
     sources: list[str] = Field(description="Policies the set cites, with their effective dates as recorded.")
     setting: Literal["outpatient", "inpatient"] = Field(description="Which pain threshold applied.")
-    read: bool = Field(default=True, description="False for a pre-screened note (no sacral procedure vocabulary): "
-                                                 "it was not read, and every criterion is missing.")
+    read: bool = Field(default=True, description="False for a pre-screened note that names no sacral augmentation "
+                                                 "or sacral fracture: it was not read, and every criterion is "
+                                                 "missing.")
     criteria: dict[str, CriterionResult] = Field(description="Keyed by the seven criterion ids.")
 
 

@@ -54,6 +54,14 @@ class IndicationReader:
         self._exclude = {c.id: re.compile(c.exclude, flags) for c in criteria.criteria if c.exclude}
         self._hint = {c.id: re.compile(c.hint, flags) for c in criteria.criteria if c.hint}
         self._values = ValueReader(criteria)
+        reads, fracture = criteria.reads, "|".join(criteria.criterion("fracture_on_imaging").terms)
+        near = rf"[^.]{{0,{reads.within}}}"
+        self._names = re.compile(rf"{reads.procedures}|(?:{reads.site}){near}(?:{fracture})|(?:{fracture}){near}"
+                                 rf"(?:{reads.site})", flags)
+
+    def names(self, text: str) -> bool:
+        """The set's own pre-screen: does the note name a sacral augmentation or a sacral fracture?"""
+        return self._names.search(text) is not None
 
     # -- sentences ------------------------------------------------------------------------------------------
     @staticmethod
@@ -154,18 +162,29 @@ class IndicationReader:
         return hints
 
     def __call__(self, scan: NoteScan) -> Indications:
-        """The checklist for one note. A pre-screened note (no sacral or no element vocabulary, so no sacral
-        procedure) is not read: reading every such note would triple the cost of a pre-screened audit."""
+        """The checklist read from one note's sentences (the pipeline's, or reading.PlainScanner's for a note the
+        element pre-screen skipped)."""
         sentences = self._sentences(scan)
-        inpatient = not scan.prescreened and self._inpatient.search(scan.text) is not None
+        inpatient = self._inpatient.search(scan.text) is not None
+        return self._block(inpatient, True, {c.id: self._criterion(c, scan, sentences, inpatient)
+                                             for c in self.criteria.criteria})
+
+    def unread(self) -> Indications:
+        """The checklist of a note that names no sacral augmentation or fracture: not read, every criterion
+        missing."""
+        return self._block(False, False, {c.id: CriterionResult(label=c.label, status="missing",
+                                                                threshold=self._values.threshold(c, False))
+                                          for c in self.criteria.criteria})
+
+    def _block(self, inpatient: bool, read: bool, criteria: dict[str, CriterionResult]) -> Indications:
         return Indications(
             criteria_set=self.criteria.name,
             notice=self.criteria.notice,
             sources=[f"{s.id} ({s.effective}{'' if s.verified else '; ' + self.criteria.recorded})"
                      for s in self.criteria.sources],
             setting="inpatient" if inpatient else "outpatient",
-            read=not scan.prescreened,
-            criteria={c.id: self._criterion(c, scan, sentences, inpatient) for c in self.criteria.criteria},
+            read=read,
+            criteria=criteria,
         )
 
 

@@ -36,7 +36,8 @@ def best_evidence(result: CriterionResult) -> str:
     return ""
 
 
-NOT_READ = "not read: the note was pre-screened (no sacral procedure vocabulary), every criterion missing"
+NOT_READ = ("not read: the note names no sacral augmentation or sacral fracture (pre-screened), every criterion "
+            "missing")
 
 
 def heading(block: Indications) -> str:

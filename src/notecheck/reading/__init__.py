@@ -8,7 +8,9 @@ here and nowhere else. This layer may import ``notecheck.rules`` and ``notecheck
 from .normalize import Normalized, Normalizer
 from .pipeline import build_pipeline, normalize_newlines
 from .scan import Mention, Modifier, NoteScan, Sentence
+from .plain import PlainScanner
 from .scanner import Scanner
 
-__all__ = ["Mention", "Modifier", "Normalized", "Normalizer", "NoteScan", "Scanner", "Sentence", "build_pipeline",
+__all__ = ["Mention", "Modifier", "Normalized", "Normalizer", "NoteScan", "PlainScanner", "Scanner", "Sentence",
+           "build_pipeline",
            "normalize_newlines"]

@@ -13,14 +13,11 @@ from typing import TYPE_CHECKING
 from ..rules import OTHER_SECTION, PatternSet
 from .pipeline import SPAN_GROUP, build_pipeline
 from .scan import Mention, Modifier, NoteScan, Sentence
-from .sections import SectionTitles
+from .sections import SectionTitles, inline_field_end
 from .sentences import TEXT
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
-
-_BLANK_LINE = re.compile(r"\n[ \t]*\n")
-_ITEM_LINE = re.compile(r"[ \t]*(?:\d{1,2}:\d{2}\b|[-*•]\s|\d{1,2}[.)]\s)")
 
 
 def _collapse(text: str) -> str:
@@ -55,18 +52,9 @@ class Scanner:
 
     @staticmethod
     def _inline_field_end(text: str, body: int, token_starts: list[int]) -> int:
-        """A context field written on its header's line ('Indication: bilateral fractures') ends with its
-        paragraph, so a form's next block is not taken for indication, and with its own line where the next line
-        is an item of its own (a clock time, a bullet: 'Time out: 10:02 ...' then '10:10 needle inserted'); a
-        header alone on its line keeps its section up to the next header. Returns a token index (len(doc) when it
-        does not end early)."""
-        line_end = text.find("\n", body)
-        if line_end < 0 or not text[body:line_end].strip():
-            return len(token_starts)
-        if _ITEM_LINE.match(text, line_end + 1):
-            return bisect_left(token_starts, line_end + 1)
-        blank = _BLANK_LINE.search(text, line_end)
-        return bisect_left(token_starts, blank.end()) if blank else len(token_starts)
+        """sections.inline_field_end as a token index (len(doc) when the field does not end early)."""
+        end = inline_field_end(text, body)
+        return len(token_starts) if end is None else bisect_left(token_starts, end)
 
     def to_scan(self, doc: Doc) -> NoteScan:
         """Sentences with their section and role; mentions with sentence, modifiers and finding."""

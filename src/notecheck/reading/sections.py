@@ -6,6 +6,9 @@ import re
 
 from ..rules import OTHER_SECTION, SectionFile
 
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_ITEM_LINE = re.compile(r"[ \t]*(?:\d{1,2}:\d{2}\b|[-*•]\s|\d{1,2}[.)]\s)")
+
 
 def _words(title: str) -> str:
     return " " + re.sub(r"[^a-z0-9/&]+", " ", title.lower()).strip() + " "
@@ -49,3 +52,18 @@ def section_pattern(titles: list[str]) -> str:
         rf"|(?<![^\n])[ \t]*(?-i:(?:{caps})(?:[ \t]+[A-Z/&(),'-]+)*)[ \t]*(?=\r?\n)"
     )
 
+
+
+def inline_field_end(text: str, body: int) -> int | None:
+    """Where a context field written on its header's line ('Indication: bilateral fractures') ends: with its
+    paragraph, so a form's next block is not taken for indication, and with its own line where the next line is
+    an item of its own (a clock time, a bullet: 'Time out: 10:02 ...' then '10:10 needle inserted'). None for a
+    header alone on its line, which keeps its section up to the next header. ``body`` is where the field's value
+    starts; the result is a character offset."""
+    line_end = text.find("\n", body)
+    if line_end < 0 or not text[body:line_end].strip():
+        return None
+    if _ITEM_LINE.match(text, line_end + 1):
+        return line_end + 1
+    blank = _BLANK_LINE.search(text, line_end)
+    return blank.end() if blank else None

@@ -46,6 +46,19 @@ class Cue(Pattern):
                                                          "words.")
 
 
+class Reads(StrictModel):
+    """Which notes the checklist reads: those that name a sacral augmentation (done, planned, requested or
+    considered) or a sacral fracture. A note naming neither is not read: the checklist is about a sacral
+    augmentation, and reading every note of an audit would cost a pipeline-free read of each."""
+
+    procedures: Regex = Field(description="Names of a sacral augmentation.")
+    site: Regex = Field(description="Sacral site words; a site within `within` characters of one of "
+                                    "fracture_on_imaging's terms names a sacral fracture.")
+    within: int = Field(default=80, ge=1, description="Most characters between the site and the fracture word, "
+                                                      "in one sentence.")
+    comment: str = Field(min_length=3)
+
+
 class ValueRule(StrictModel):
     """How a criterion's value is read: a category, a number (pain), a duration in weeks, or a named score."""
 
@@ -96,6 +109,7 @@ class CriteriaSet(StrictModel):
     sources: list[Source] = Field(min_length=1)
     thresholds: dict[str, Threshold]
     inpatient: Cue
+    reads: Reads
     numbers: dict[str, int]
     units_in_weeks: dict[str, float]
     cues: dict[str, Cue]
