@@ -96,6 +96,45 @@ def test_a_note_naming_no_sacral_fracture_stays_unread() -> None:
     assert {r.status for r in block.criteria.values()} == {"missing"}
 
 
+CASES = ROOT / "tests" / "cases" / "indications"
+
+
+def _cases() -> list:  # type: ignore[type-arg]
+    params = []
+    for file in sorted(CASES.glob("*.json")):
+        data = json.loads(file.read_text(encoding="utf-8"))
+        for case in data["cases"]:
+            params.append(pytest.param(data["criterion"], data["preamble"] + case["text"] + "\n", case["expect"],
+                                       id=f"{file.stem}:{case['name']}"))
+    return params
+
+
+@pytest.fixture(scope="module")
+def full_pipeline(checker: Checker) -> Checker:
+    """The same checker with the element pre-screen off: every case also goes through the medspaCy scan."""
+    full = Checker(checker.patterns, prescreen=False)
+    full.__dict__["scanner"] = checker.scanner
+    return full
+
+
+@pytest.mark.parametrize(("criterion", "text", "expect"), _cases())
+def test_case(checker: Checker, full_pipeline: Checker, criterion: str, text: str, expect: dict) -> None:  # type: ignore[type-arg]
+    """Data-driven cases per criterion (tests/cases/indications/): a phrasing and what the checklist must read,
+    the same whether the note was read without the pipeline (pre-screened) or through it."""
+    for reader in (checker, full_pipeline):
+        block = reader.check_text(text).indications
+        assert block is not None and block.read
+        result = block.criteria[criterion]
+        assert result.status == expect["status"], [e.model_dump() for e in result.evidence]
+        if "value" in expect:
+            assert result.value == (pytest.approx(expect["value"]) if isinstance(expect["value"], float)
+                                    else expect["value"]), [e.model_dump() for e in result.evidence]
+
+
+def test_every_criterion_has_a_case_file() -> None:
+    assert {p.stem for p in CASES.glob("*.json")} == set(CRITERION_IDS)
+
+
 def test_evidence_offsets_point_into_the_note_as_written(checker: Checker) -> None:
     text = (FIXTURES / "i003_words_and_ranges.txt").read_text(encoding="utf-8")
     report = checker.check_text(text)

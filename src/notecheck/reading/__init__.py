@@ -7,10 +7,9 @@ here and nowhere else. This layer may import ``notecheck.rules`` and ``notecheck
 
 from .normalize import Normalized, Normalizer
 from .pipeline import build_pipeline, normalize_newlines
-from .scan import Mention, Modifier, NoteScan, Sentence
 from .plain import PlainScanner
+from .scan import Mention, Modifier, NoteScan, Sentence
 from .scanner import Scanner
 
 __all__ = ["Mention", "Modifier", "Normalized", "Normalizer", "NoteScan", "PlainScanner", "Scanner", "Sentence",
-           "build_pipeline",
-           "normalize_newlines"]
+           "build_pipeline", "normalize_newlines"]
