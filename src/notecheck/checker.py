@@ -102,23 +102,24 @@ class Checker:
         else:
             report = build_report(note_id, self._assess(scan), self.profile, self.patterns.profiles, encounter,
                                   encounter_date=encounter_date)
-        indications = self._checklist(scan, encounter.procedure_recorded)
+        indications = self._checklist(scan, report.sacral_procedure, encounter.procedure_recorded)
         return report.model_copy(update={"indications": indications}) if indications else report
 
-    def _checklist(self, scan: NoteScan, recorded: bool) -> Indications | None:
-        """The indications checklist. A note the element pre-screen skipped is read when it names a sacral
-        augmentation or a sacral fracture (the criteria set's own pre-screen), from sentences found without the
-        pipeline (reading.PlainScanner): a referral or an H&P stays not_applicable for the code, with its
-        checklist read, and costs no pipeline run. A skipped note that names neither is not read. Sections that
-        describe a procedure are skipped where the note may record one (the pipeline ran and the encounter
-        judgement found a procedure record), never in a pre-screened note, which names no procedure element."""
+    def _checklist(self, scan: NoteScan, sacral: bool, recorded: bool) -> Indications | None:
+        """The indications checklist, read where the note documents a sacral procedure or names a sacral
+        augmentation or a sacral fracture (the criteria set's own pre-screen); a note naming neither (a lumbar
+        kyphoplasty, an SI-joint injection, a hip fracture) is not read. A note the element pre-screen skipped is
+        read from sentences found without the pipeline (reading.PlainScanner): a referral or an H&P stays
+        not_applicable for the code, with its checklist read, and costs no pipeline run. Sections that describe
+        a procedure are skipped where the note may record one (the pipeline ran and the encounter judgement
+        found a procedure record), never in a pre-screened note, which names no procedure element."""
         reader = self._indications
         if reader is None:
             return None
+        if not (sacral or reader.names(scan.text)):
+            return reader.unread
         if not scan.prescreened:
             return reader(scan, procedure=recorded)
-        if not reader.names(scan.text):
-            return reader.unread()
         normalized = self._normalize(scan.text)
         return reader(self._plain(normalized.text).with_source(normalized), procedure=False)
 

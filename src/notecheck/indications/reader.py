@@ -1,20 +1,21 @@
 """The indications checklist: what a payer reads for the indication, read from the note beside the CPT elements.
 
-Works on the plain-data NoteScan the pipeline already produces (its sentences, their sections, offsets back to the
-note as written), never on spaCy objects and never with a second medspaCy pass, which would double the cost per
-note. Criteria terms are not target rules, so the ConText modifiers on mentions do not reach them; negation,
-hypothetical, future and historical cues are regexes from the criteria set instead (values are read in values.py):
+Works on a plain-data NoteScan (its sentences, their sections, offsets back to the note as written): the one the
+pipeline already produced, or reading.PlainScanner's for a note the element pre-screen skipped; never on spaCy
+objects and never with a second medspaCy pass, which would double the cost per note. Criteria terms are not target
+rules, so the ConText modifiers on mentions do not reach them; the cues are regexes from the criteria set instead,
+each looked for where its scope says:
 
-- negated / hypothetical / future: looked for in the words before the mention, in its sentence ('no trial of
-  physical therapy', 'will consider bracing'); failure words ('without relief') are removed first, as they
-  affirm that care failed;
-- historical: looked for in the mention's clause (bounded by , ; . and 'but'), so a pain score from a previous
-  visit or after the procedure is the wrong kind of value.
+- before the mention, in its sentence ('no trial of physical therapy', 'will consider bracing'); failure words
+  ('without relief') are removed first, as they affirm that care failed;
+- after it ('fractures of the pubic rami': another bone);
+- in its clause (bounded by , ; . ( ) 'and' 'but'): a pain score from a previous visit or after the procedure, a
+  function at baseline;
+- from the start of its sentence part through it ('Will check coags and hold heparin': planned);
+- once in the whole note (a post-procedure follow-up: its pain, function and care follow the procedure).
 
-Values: numbers may be digits or words ('eight out of ten', 'six weeks'); a range ('7-8/10', '4-6 weeks') is
-compared by its lower end, so it meets a threshold only if all of it does; a duration counts only beside the care
-it measures, with no blocker word ('pain', 'ago', 'despite', ...) between, so 'pain for 3 months despite
-analgesics' gives no duration of care. The result never changes an element verdict or the code.
+Values are read in values.py (numbers in words, ranges by their lower end, durations beside the care they measure
+or from its start to the note's own date). The result never changes an element verdict or the code.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from ..models import CriterionEvidence, CriterionResult, CriterionStatus, Indications
 from ..reading import NoteScan
@@ -82,8 +84,10 @@ class IndicationReader:
                                  rf"(?:{reads.site})", flags)
 
     def names(self, text: str) -> bool:
-        """The set's own pre-screen: does the note name a sacral augmentation or a sacral fracture?"""
-        return self._names.search(text) is not None
+        """The set's own pre-screen: does the note name a sacral augmentation or a sacral fracture? The anchors
+        (substrings every name holds) are tested first: most notes hold none and skip the regex."""
+        lowered = text.lower()
+        return any(a in lowered for a in self.criteria.reads.anchors) and self._names.search(text) is not None
 
     # -- sentences ------------------------------------------------------------------------------------------
     def _note(self, scan: NoteScan, procedure: bool) -> _Note:
@@ -109,17 +113,8 @@ class IndicationReader:
                 if name in note.about:
                     return cue.reason or name
                 continue
-            if cue.scope == "before":
-                where = self._cues["pseudo_negation"].sub(" ", sentence[:start])
-            elif cue.scope == "through":  # from the last ; or . before the mention through the mention
-                where = sentence[max((m.end() for m in _PART_END.finditer(sentence, 0, start)), default=0):end]
-            elif cue.scope == "after":  # to the next , ; . or parenthesis ('of the superior and inferior rami')
-                after = _AFTER_END.search(sentence, end)
-                where = sentence[end: after.start() if after else len(sentence)]
-            else:
-                clause_start = max((m.end() for m in _CLAUSE_END.finditer(sentence, 0, start)), default=0)
-                after = _CLAUSE_END.search(sentence, end)
-                where = sentence[clause_start: after.start() if after else len(sentence)]
+            where = self._cues["pseudo_negation"].sub(" ", sentence[:start]) if cue.scope == "before" \
+                else _scope_text(cue.scope, sentence, start, end)
             if self._cues[name].search(where):
                 return cue.reason or name
         return None
@@ -167,10 +162,11 @@ class IndicationReader:
                 continue
             matches = {(m.start(), m.end()): m for pattern in self._terms[criterion.id]
                        for m in pattern.finditer(sentence.text)}
+            named = sentence if matches else None
             if back and named_before is not None and named_before.section == sentence.section:
                 matches.update({(m.start(), m.end()): m for m in back.finditer(sentence.text)})
             found += [(sentence, matches[key], context) for key in sorted(matches)]
-            named_before = sentence if any(p.search(sentence.text) for p in self._terms[criterion.id]) else None
+            named_before = named
         return found
 
     def _weigh(self, criterion: Criterion, note: _Note, sentence: _Sentence, match: re.Match[str],
@@ -220,7 +216,9 @@ class IndicationReader:
         if status == "missing" and criterion.id in self._hint and not any(
                 e.reason == NO_DURATION for e in discounted):
             discounted += self._hints(criterion, note)
-        detail = _detail(criterion, kind, counted, discounted)
+        detail = _detail(criterion, kind, counted, discounted, value)
+        if kind == "score" and status != "missing" and not scored:
+            threshold = None  # an ODI or a word decided: nothing was compared with the Roland-Morris threshold
         evidence = sorted(counted, key=lambda e: (e.counted != "documented", e.start)) + discounted
         return CriterionResult(label=criterion.label, status=status, value=value, threshold=threshold,
                                detail=detail, evidence=evidence[:MAX_EVIDENCE])
@@ -250,9 +248,10 @@ class IndicationReader:
         note = self._note(scan, procedure)
         return self._block(note.inpatient, True, {c.id: self._criterion(c, note) for c in self.criteria.criteria})
 
+    @cached_property
     def unread(self) -> Indications:
         """The checklist of a note that names no sacral augmentation or fracture: not read, every criterion
-        missing."""
+        missing; the same for every such note, so built once."""
         return self._block(False, False, {c.id: CriterionResult(label=c.label, status="missing",
                                                                 threshold=self._values.threshold(c, False))
                                           for c in self.criteria.criteria})
@@ -267,6 +266,18 @@ class IndicationReader:
             read=read,
             criteria=criteria,
         )
+
+
+def _scope_text(scope: str, sentence: str, start: int, end: int) -> str:
+    """The words a cue of this scope is looked for in, around the mention at start..end."""
+    if scope == "through":  # from the last ; or . before the mention through the mention
+        return sentence[max((m.end() for m in _PART_END.finditer(sentence, 0, start)), default=0):end]
+    if scope == "after":  # to the next , ; . or parenthesis ('of the superior and inferior rami')
+        after = _AFTER_END.search(sentence, end)
+        return sentence[end: after.start() if after else len(sentence)]
+    clause_start = max((m.end() for m in _CLAUSE_END.finditer(sentence, 0, start)), default=0)
+    after = _CLAUSE_END.search(sentence, end)
+    return sentence[clause_start: after.start() if after else len(sentence)]
 
 
 def _status(kind: str | None, counted: list[CriterionEvidence],
@@ -286,12 +297,15 @@ def _status(kind: str | None, counted: list[CriterionEvidence],
 
 
 def _detail(criterion: Criterion, kind: str | None, counted: list[CriterionEvidence],
-            discounted: list[CriterionEvidence]) -> str | None:
+            discounted: list[CriterionEvidence], value: float | str | None) -> str | None:
     """The words a coder reads beside the status: the care tried, the imaging date, several categories, a range
     as written."""
     if kind == "duration":
         tried = sorted({e.text.lower() for e in counted + discounted if e.reason in (None, NO_DURATION)})
         return ("tried: " + ", ".join(tried)) if tried else None
+    if kind == "score":  # the named score that decided, by its name: 'Roland-Morris 20', 'Oswestry 56'
+        decided = next((e for e in counted if isinstance(e.value, (int, float)) and e.value == value), None)
+        return f"{decided.text.split()[0]} {value}" if decided else None
     if criterion.value and criterion.value.date and counted:
         date = re.search(criterion.value.date, counted[0].sentence)
         return f"{counted[0].value}, {date.group(0)}" if date else None

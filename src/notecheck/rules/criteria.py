@@ -65,6 +65,8 @@ class Reads(StrictModel):
                                     "fracture_on_imaging's terms names a sacral fracture.")
     within: int = Field(default=80, ge=1, description="Most characters between the site and the fracture word, "
                                                       "in one sentence.")
+    anchors: list[str] = Field(min_length=1, description="Lower-case substrings every name holds ('sacr'): a note "
+                                                         "with none is not searched.")
     comment: str = Field(min_length=3)
 
 
