@@ -172,6 +172,23 @@ def test_f1_gate_in_eval() -> None:
     assert len(read_indication_labels(ROOT / "tests/corpus/indications.jsonl")) >= 40
 
 
+PREAUTH_MIN_F1 = 0.97
+PREAUTH_MIN_VALUES = 0.95
+
+
+def test_preauth_gate_in_eval() -> None:
+    """The CI gate on the pre-procedure documents (tests/preauth, issue 23), just under their figures (README,
+    Indications checklist): every criterion's F1, and the labeled pain scores and weeks of care read right."""
+    proc = cli("eval", "tests/corpus", "tests/corpus/labels.jsonl", "--indications-labels",
+               "tests/preauth/labels.jsonl", "--min-indication-f1", str(PREAUTH_MIN_F1), "--format", "json")
+    assert proc.returncode == 0, proc.stderr + proc.stdout[-3000:]
+    result = json.loads(proc.stdout)["indications"]
+    assert result["notes"] == 40
+    for criterion in ("pain_severity", "failed_conservative_care"):
+        values = result["values"][criterion]
+        assert values["labeled"] >= 30 and values["right"] / values["labeled"] >= PREAUTH_MIN_VALUES, criterion
+
+
 def test_eval_gate_fails_below_the_bar(tmp_path: Path) -> None:
     """A label the checker cannot meet drops an F1 below 1.0: the gate must then fail."""
     wrong = tmp_path / "labels.jsonl"
@@ -272,3 +289,33 @@ def test_audit_outputs_show_the_checklist(tmp_path: Path) -> None:
         if json.loads(line)["report"]["sacral_procedure"])
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.count("coverage aid, not a coding rule") >= len(rows)
+
+
+def test_audit_shows_prior_authorisation_checklists_in_a_view_of_their_own(tmp_path: Path) -> None:
+    """A referral (checklist read, no sacral procedure), a lumbar kyphoplasty consult (names no sacral fracture)
+    and a sacroplasty procedure note: only the referral is in prior_auth.csv, the summary's prior_authorisation
+    counts and the HTML view; the procedure note stays in the sacral-procedure figures."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "referral.txt").write_text(REFERRAL, encoding="utf-8")
+    (notes / "kyphoplasty.txt").write_text(REFERRAL.replace("sacroplasty", "kyphoplasty")
+                                           .replace("of the left sacral ala", "of L1"), encoding="utf-8")
+    shutil.copy(FIXTURES / "i001_issue_example.txt", notes / "procedure.txt")
+    out = tmp_path / "audit"
+    proc = cli("audit", str(notes), "-o", str(out), "--quiet", "--workers", "1", "--fail-on", "never")
+    assert proc.returncode == 0, proc.stderr
+    with (out / "prior_auth.csv").open(encoding="utf-8") as handle:
+        prior = list(csv.DictReader(handle))
+    assert [r["note_id"] for r in prior] == ["referral"]
+    assert (prior[0]["pain_severity"], prior[0]["pain_severity_value"]) == ("documented", "8")
+    assert (prior[0]["failed_conservative_care"], prior[0]["failed_conservative_care_value"]) == ("documented", "8")
+    assert prior[0]["document_type"] == "letter" and prior[0]["setting"] == "outpatient"
+    with (out / "results.csv").open(encoding="utf-8") as handle:
+        outcomes = {r["note_id"]: r["outcome"] for r in csv.DictReader(handle)}
+    assert outcomes == {"referral": "not_applicable", "kyphoplasty": "not_applicable", "procedure": "complete"}
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["prior_authorisation"]["pain_severity"] == {"documented": 1, "below_threshold": 0, "missing": 0}
+    assert sum(summary["indications"]["pain_severity"].values()) == 1  # the procedure note alone
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.count('data-view="prior_auth"') == 1 and "prior authorisation (1)</button>" in html
+    assert "Prior-authorisation checklists" in html

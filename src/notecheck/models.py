@@ -145,6 +145,14 @@ class Report(_Model):
     )
 
 
+def prior_authorisation(report: Report | None) -> bool:
+    """A note in the prior-authorisation view: its checklist was read, and it documents no sacral procedure (a
+    referral, a consult, an H&P or a pre-authorisation summary naming a planned sacroplasty or a sacral
+    fracture). Its outcome stays not_applicable: the checklist is a coverage aid, not a coding rule."""
+    return report is not None and report.indications is not None and report.indications.read \
+        and not report.sacral_procedure
+
+
 Outcome = Literal["complete", "incomplete", "not_applicable", "error"]
 """not_applicable: the note documents no sacral procedure (no sacral cement augmentation), so 0201T/0200T does not
 apply; it is neither complete nor a documentation gap."""
@@ -185,6 +193,10 @@ class Summary(_Model):
     indications: dict[str, dict[str, int]] = Field(
         default_factory=dict, description="Indications checklist (coverage aid, not a coding rule): criterion -> "
                                           "status -> count, over the notes that document a sacral procedure.")
+    prior_authorisation: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description="The prior-authorisation view of the checklist: criterion -> status -> "
+                                          "count, over the notes read for it that document no sacral procedure "
+                                          "(referrals, consults, H&Ps, pre-authorisation summaries).")
 
 
 class Indicator(_Model):

@@ -23,7 +23,7 @@ from ..inputs import folder_fingerprint
 
 LOCK = ".notecheck.lock"
 MANIFEST = "manifest.json"
-DERIVED = ("results.csv", "summary.json", "report.html")
+DERIVED = ("results.csv", "prior_auth.csv", "summary.json", "report.html")
 """Files computed from results.jsonl at the end of a run."""
 
 
