@@ -4,6 +4,8 @@
   const $ = (id) => document.getElementById(id);
   const STATUS = {documented: "documented", not_performed: "not performed", missing: "MISSING"};
   const REQUIREMENT = {required: "required", when_performed: "when performed", not_required: "not required"};
+  const CRITERION_STATUS = {documented: "documented", below_threshold: "below threshold", missing: "MISSING"};
+  const UNITS = {pain_severity: "/10", failed_conservative_care: " weeks"};
   let notes = [];      // loaded files: {name, text, report}
   let current = null;  // {noteId, text, profile, report}
 
@@ -98,6 +100,15 @@
       result.evidence.forEach((ev, index) => spans.push({id, label: result.label, ev, index,
                                                           start: at(ev.start), end: at(ev.end)}));
     }
+    // the checklist's counted statements, marked apart: a coverage aid, not evidence for the code
+    for (const [id, result] of Object.entries(report.indications ? report.indications.criteria : {})) {
+      result.evidence.forEach((ev, index) => {
+        if (ev.counted !== "discounted") {
+          spans.push({id: "ind-" + id, label: result.label + " (coverage aid)", ev, index, css: "indication",
+                      start: at(ev.start), end: at(ev.end)});
+        }
+      });
+    }
     spans.sort((a, b) => a.start - b.start || b.end - a.end);
     const firstMark = {};
     let cursor = 0;
@@ -112,7 +123,7 @@
         continue;
       }
       view.append(document.createTextNode(text.slice(cursor, span.start)));
-      const mark = el("mark", {class: span.ev.counted, tabindex: "-1", "data-element": span.id,
+      const mark = el("mark", {class: span.css || span.ev.counted, tabindex: "-1", "data-element": span.id,
                                "data-counted": span.ev.counted, id: "ev-" + span.id + "-" + span.index});
       mark.textContent = text.slice(span.start, span.end);
       mark.title = span.label + ": " + span.ev.counted + (span.ev.reason ? " (" + span.ev.reason + ")" : "");
@@ -184,6 +195,7 @@
 
     const findings = report.findings.map((f) => el("li", {"data-kind": f.kind}, f.message));
     $("findings").replaceChildren(...(findings.length ? findings : [el("li", null, "None.")]));
+    renderChecklist(report.indications, marks);
 
     const cards = queries.map((query) => {
       const body = queryText(query);
@@ -193,6 +205,39 @@
                 el("pre", null, body));
     });
     $("queries").replaceChildren(...(cards.length ? cards : [el("p", null, "None needed.")]));
+  }
+
+  // '8/10 (threshold 5)', '1.3 weeks (threshold 6)', 'MRI, 03/29/2024', as the worksheet words them
+  function valueWords(id, result) {
+    if (result.value === null || result.value === undefined) return "";
+    if (typeof result.value === "number") {
+      const threshold = result.threshold !== null && result.threshold !== undefined ? " (threshold " + result.threshold + ")" : "";
+      return (result.detail && id === "functional_impairment" ? result.detail : result.value + (UNITS[id] || "")) + threshold;
+    }
+    return result.detail && id === "fracture_on_imaging" ? result.detail : String(result.value);
+  }
+
+  function renderChecklist(block, marks) {
+    $("ind-panel").hidden = !block;
+    if (!block) return;
+    $("ind-notice").textContent = block.notice + " Set " + block.criteria_set + ", " + block.setting + " thresholds.";
+    $("ind-sources").textContent = "Sources: " + block.sources.join("; ");
+    if (!block.read) {
+      $("indications").replaceChildren(el("tr", null, el("td", {colspan: "3"},
+        "Not read: the note names no sacral augmentation or sacral fracture; every criterion is missing.")));
+      return;
+    }
+    $("indications").replaceChildren(...Object.entries(block.criteria).map(([id, result]) => {
+      const key = "ind-" + id;
+      const name = marks[key]
+        ? el("button", {type: "button", "data-criterion": id, "aria-label": result.label + ": show the statement"}, result.label)
+        : el("span", null, result.label);
+      if (marks[key]) name.addEventListener("click", () => jumpTo(marks[key]));
+      return el("tr", {"data-criterion": id},
+        el("td", null, name),
+        el("td", {class: "st-" + result.status, "data-status": result.status}, CRITERION_STATUS[result.status]),
+        el("td", null, valueWords(id, result)));
+    }));
   }
 
   async function exportWorksheet() {
