@@ -18,7 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = ["sample_notes", "tests/corpus", "tests/holdout", "tests/holdout2", "tests/holdout3", "tests/holdout4",
-        "tests/holdout5", "tests/holdout6", "tests/indications"]
+        "tests/holdout5", "tests/holdout6", "tests/indications", "tests/preauth"]
+INDICATION_SETS = ["tests/indications", "tests/preauth"]  # labeled for the checklist only, not for the elements
 MTSAMPLES = ROOT.parent / "shared" / "corpora" / "mtsamples" / "mtsamples.csv"
 
 
@@ -81,10 +82,11 @@ def main(out: Path) -> None:
         run(out, f"check_text_{name}", "check", *notes)
         run(out, f"query_{name}", "query", "--format", "json", *notes)
         labels = ROOT / folder / "labels.jsonl"
-        if labels.exists() and folder != "tests/indications":
+        if labels.exists() and folder not in INDICATION_SETS:
             run(out, f"eval_{name}", "eval", folder, str(labels), "--format", "json")
-    run(out, "eval_indications", "eval", "tests/indications", "tests/indications/labels.jsonl",
-        "--indications-labels", "tests/indications/labels.jsonl")
+    for folder in INDICATION_SETS:
+        run(out, f"eval_{folder.replace('/', '_')}", "eval", "tests/corpus", "tests/corpus/labels.jsonl",
+            "--indications-labels", f"{folder}/labels.jsonl")
     samples = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "sample_notes").glob("*.txt"))
     run(out, "worksheet", "check", "--format", "markdown", *samples)
     run(out, "query_markdown", "query", "--format", "markdown", *samples)

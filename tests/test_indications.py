@@ -20,7 +20,7 @@ from notecheck.rules import CRITERION_IDS
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "indications"
-LABELED_SETS = [ROOT / "tests" / "corpus", *sorted((ROOT / "tests").glob("holdout*"))]
+LABELED_SETS = [ROOT / "tests" / "corpus", *sorted((ROOT / "tests").glob("holdout*")), ROOT / "tests" / "preauth"]
 PATTERNS = ROOT / "patterns"
 
 
@@ -61,6 +61,80 @@ def test_fixture_exactly(checker: Checker, label) -> None:  # type: ignore[no-un
             else report.indications.criteria[criterion].value == value, criterion
 
 
+REFERRAL = """Dear Dr. Okafor,\r\n\r\nI am referring Mrs. D for evaluation for sacroplasty. MRI pelvis on 02/27/2024 showed
+an acute insufficiency fracture of the left sacral ala. Pain today 8/10. She has been on acetaminophen and PT for
+the last 8 weeks without relief. She now uses a walker at all times. She continues alendronate.
+"""
+
+
+def test_a_referral_is_read_without_the_pipeline() -> None:
+    """A referral names a planned sacroplasty and a sacral fracture but no procedure element: the element
+    pre-screen skips it (no code, not a sacral procedure), its checklist is read all the same, offsets into the
+    note as written, and no medspaCy pipeline is built for it."""
+    fresh = Checker()
+    report = fresh.check_text(REFERRAL, note_id="referral")
+    assert report.prescreened and not report.sacral_procedure and report.suggested_code is None
+    assert "scanner" not in fresh.__dict__  # the cached pipeline was never built
+    block = report.indications
+    assert block is not None and block.read
+    assert {c: r.status for c, r in block.criteria.items()} == {
+        "fracture_on_imaging": "documented", "etiology": "documented", "pain_severity": "documented",
+        "failed_conservative_care": "documented", "functional_impairment": "documented",
+        "contraindications_addressed": "missing", "osteoporosis_follow_up": "documented"}
+    assert (block.criteria["pain_severity"].value, block.criteria["failed_conservative_care"].value) == (8, 8)
+    for result in block.criteria.values():
+        for item in result.evidence:
+            assert REFERRAL[item.start:item.end] == item.text
+
+
+def test_a_note_naming_no_sacral_fracture_stays_unread() -> None:
+    """An L1 compression fracture consult (pain, care, function all stated) names neither a sacral augmentation
+    nor a sacral fracture: not read, every criterion missing, as before the checklist read referrals."""
+    text = REFERRAL.replace("sacroplasty", "kyphoplasty").replace("of the left sacral ala", "of L1")
+    block = Checker().check_text(text).indications
+    assert block is not None and not block.read
+    assert {r.status for r in block.criteria.values()} == {"missing"}
+
+
+CASES = ROOT / "tests" / "cases" / "indications"
+
+
+def _cases() -> list:  # type: ignore[type-arg]
+    params = []
+    for file in sorted(CASES.glob("*.json")):
+        data = json.loads(file.read_text(encoding="utf-8"))
+        for case in data["cases"]:
+            params.append(pytest.param(data["criterion"], data["preamble"] + case["text"] + "\n", case["expect"],
+                                       id=f"{file.stem}:{case['name']}"))
+    return params
+
+
+@pytest.fixture(scope="module")
+def full_pipeline(checker: Checker) -> Checker:
+    """The same checker with the element pre-screen off: every case also goes through the medspaCy scan."""
+    full = Checker(checker.patterns, prescreen=False)
+    full.__dict__["scanner"] = checker.scanner
+    return full
+
+
+@pytest.mark.parametrize(("criterion", "text", "expect"), _cases())
+def test_case(checker: Checker, full_pipeline: Checker, criterion: str, text: str, expect: dict) -> None:  # type: ignore[type-arg]
+    """Data-driven cases per criterion (tests/cases/indications/): a phrasing and what the checklist must read,
+    the same whether the note was read without the pipeline (pre-screened) or through it."""
+    for reader in (checker, full_pipeline):
+        block = reader.check_text(text).indications
+        assert block is not None and block.read
+        result = block.criteria[criterion]
+        assert result.status == expect["status"], [e.model_dump() for e in result.evidence]
+        if "value" in expect:
+            assert result.value == (pytest.approx(expect["value"]) if isinstance(expect["value"], float)
+                                    else expect["value"]), [e.model_dump() for e in result.evidence]
+
+
+def test_every_criterion_has_a_case_file() -> None:
+    assert {p.stem for p in CASES.glob("*.json")} == set(CRITERION_IDS)
+
+
 def test_evidence_offsets_point_into_the_note_as_written(checker: Checker) -> None:
     text = (FIXTURES / "i003_words_and_ranges.txt").read_text(encoding="utf-8")
     report = checker.check_text(text)
@@ -96,6 +170,23 @@ def test_f1_gate_in_eval() -> None:
         f1 = float(re.search(rf"^{criterion}\s+\S+\s+\S+\s+(\S+)", table, re.MULTILINE).group(1))
         assert f1 >= 0.9, criterion
     assert len(read_indication_labels(ROOT / "tests/corpus/indications.jsonl")) >= 40
+
+
+PREAUTH_MIN_F1 = 0.97
+PREAUTH_MIN_VALUES = 0.95
+
+
+def test_preauth_gate_in_eval() -> None:
+    """The CI gate on the pre-procedure documents (tests/preauth, issue 23), just under their figures (README,
+    Indications checklist): every criterion's F1, and the labeled pain scores and weeks of care read right."""
+    proc = cli("eval", "tests/corpus", "tests/corpus/labels.jsonl", "--indications-labels",
+               "tests/preauth/labels.jsonl", "--min-indication-f1", str(PREAUTH_MIN_F1), "--format", "json")
+    assert proc.returncode == 0, proc.stderr + proc.stdout[-3000:]
+    result = json.loads(proc.stdout)["indications"]
+    assert result["notes"] == 40
+    for criterion in ("pain_severity", "failed_conservative_care"):
+        values = result["values"][criterion]
+        assert values["labeled"] >= 30 and values["right"] / values["labeled"] >= PREAUTH_MIN_VALUES, criterion
 
 
 def test_eval_gate_fails_below_the_bar(tmp_path: Path) -> None:
@@ -201,3 +292,33 @@ def test_audit_outputs_show_the_checklist(tmp_path: Path) -> None:
         if json.loads(line)["report"]["sacral_procedure"])
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.count("coverage aid, not a coding rule") >= len(rows)
+
+
+def test_audit_shows_prior_authorisation_checklists_in_a_view_of_their_own(tmp_path: Path) -> None:
+    """A referral (checklist read, no sacral procedure), a lumbar kyphoplasty consult (names no sacral fracture)
+    and a sacroplasty procedure note: only the referral is in prior_auth.csv, the summary's prior_authorisation
+    counts and the HTML view; the procedure note stays in the sacral-procedure figures."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "referral.txt").write_text(REFERRAL, encoding="utf-8")
+    (notes / "kyphoplasty.txt").write_text(REFERRAL.replace("sacroplasty", "kyphoplasty")
+                                           .replace("of the left sacral ala", "of L1"), encoding="utf-8")
+    shutil.copy(FIXTURES / "i001_issue_example.txt", notes / "procedure.txt")
+    out = tmp_path / "audit"
+    proc = cli("audit", str(notes), "-o", str(out), "--quiet", "--workers", "1", "--fail-on", "never")
+    assert proc.returncode == 0, proc.stderr
+    with (out / "prior_auth.csv").open(encoding="utf-8") as handle:
+        prior = list(csv.DictReader(handle))
+    assert [r["note_id"] for r in prior] == ["referral"]
+    assert (prior[0]["pain_severity"], prior[0]["pain_severity_value"]) == ("documented", "8")
+    assert (prior[0]["failed_conservative_care"], prior[0]["failed_conservative_care_value"]) == ("documented", "8")
+    assert prior[0]["document_type"] == "letter" and prior[0]["setting"] == "outpatient"
+    with (out / "results.csv").open(encoding="utf-8") as handle:
+        outcomes = {r["note_id"]: r["outcome"] for r in csv.DictReader(handle)}
+    assert outcomes == {"referral": "not_applicable", "kyphoplasty": "not_applicable", "procedure": "complete"}
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["prior_authorisation"]["pain_severity"] == {"documented": 1, "below_threshold": 0, "missing": 0}
+    assert sum(summary["indications"]["pain_severity"].values()) == 1  # the procedure note alone
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.count('data-view="prior_auth"') == 1 and "prior authorisation (1)</button>" in html
+    assert "Prior-authorisation checklists" in html

@@ -15,8 +15,8 @@ from .indications import IndicationReader
 from .judging import Assessor, EncounterJudge, build_report
 from .judging.coding import DEFAULT_CODE
 from .judging.verdict import Billed
-from .models import Encounter, Report
-from .reading import Normalizer, NoteScan, Scanner, normalize_newlines
+from .models import Encounter, Indications, Report
+from .reading import Normalizer, NoteScan, PlainScanner, Scanner, normalize_newlines
 from .rules import DEFAULT_INDICATIONS, PatternSet, load_patterns
 
 HEADER_CHARS = 2000  # the date of service stands in a note's header; scanning whole long notes cost 0.25 ms each
@@ -48,6 +48,7 @@ class Checker:
         self._assess = Assessor(self.patterns, self.patterns.profiles[DEFAULT_CODE].elements)
         self._normalize = Normalizer(self.patterns.normalize)
         self._encounter = EncounterJudge(self.patterns.encounter)
+        self._plain = PlainScanner(self.patterns.sections)
 
     def parse_billed(self, value: str | None) -> Billed | None:
         """A billed code as written ('0201T', '0201T-50'), checked against the profiles; None for none."""
@@ -105,14 +106,33 @@ class Checker:
         date = self._date.search(scan.text, 0, HEADER_CHARS)
         encounter_date = date.group(1) if date else None
         encounter = self._encounter(scan.text)
-        indications = self._indications(scan) if self._indications else None
         if scan.prescreened:
             base = self._prescreened if code is None else self._prescreened_report(code)
-            return base.model_copy(update={"note_id": note_id, "encounter_date": encounter_date,
-                                           "encounter": encounter, "indications": indications})
-        report = build_report(note_id, self._assess(scan), self.patterns.profiles, encounter, billed=code,
-                              encounter_date=encounter_date)
+            report = base.model_copy(update={"note_id": note_id, "encounter_date": encounter_date,
+                                             "encounter": encounter})
+        else:
+            report = build_report(note_id, self._assess(scan), self.patterns.profiles, encounter, billed=code,
+                                  encounter_date=encounter_date)
+        indications = self._checklist(scan, report.sacral_procedure, encounter.procedure_recorded)
         return report.model_copy(update={"indications": indications}) if indications else report
+
+    def _checklist(self, scan: NoteScan, sacral: bool, recorded: bool) -> Indications | None:
+        """The indications checklist, read where the note documents a sacral procedure or names a sacral
+        augmentation or a sacral fracture (the criteria set's own pre-screen); a note naming neither (a lumbar
+        kyphoplasty, an SI-joint injection, a hip fracture) is not read. A note the element pre-screen skipped is
+        read from sentences found without the pipeline (reading.PlainScanner): a referral or an H&P stays
+        not_applicable for the code, with its checklist read, and costs no pipeline run. Sections that describe
+        a procedure are skipped where the note may record one (the pipeline ran and the encounter judgement
+        found a procedure record), never in a pre-screened note, which names no procedure element."""
+        reader = self._indications
+        if reader is None:
+            return None
+        if not (sacral or reader.names(scan.text)):
+            return reader.unread
+        if not scan.prescreened:
+            return reader(scan, procedure=recorded)
+        normalized = self._normalize(scan.text)
+        return reader(self._plain(normalized.text).with_source(normalized), procedure=False)
 
 
 _default: Checker | None = None

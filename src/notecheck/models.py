@@ -119,8 +119,9 @@ class Indications(_Model):
     notice: str = Field(description="Plain words: a coverage aid, not a coding rule.")
     sources: list[str] = Field(description="Policies the set cites, with their effective dates as recorded.")
     setting: Literal["outpatient", "inpatient"] = Field(description="Which pain threshold applied.")
-    read: bool = Field(default=True, description="False for a pre-screened note (no sacral procedure vocabulary): "
-                                                 "it was not read, and every criterion is missing.")
+    read: bool = Field(default=True, description="False for a pre-screened note that names no sacral augmentation "
+                                                 "or sacral fracture: it was not read, and every criterion is "
+                                                 "missing.")
     criteria: dict[str, CriterionResult] = Field(description="Keyed by the seven criterion ids.")
 
 
@@ -161,6 +162,14 @@ class Report(_Model):
     indications: Indications | None = Field(
         default=None, description="Indications checklist (coverage aid, not a coding rule); null when disabled."
     )
+
+
+def prior_authorisation(report: Report | None) -> bool:
+    """A note in the prior-authorisation view: its checklist was read, and it records no sacral augmentation (a
+    referral, a consult, an H&P or a pre-authorisation summary naming a planned sacroplasty or a sacral
+    fracture). Its verdict stays not_applicable: the checklist is a coverage aid, not a coding rule."""
+    return report is not None and report.indications is not None and report.indications.read \
+        and report.verdict == "not_applicable"
 
 
 Outcome = Literal["complete", "incomplete", "review", "not_applicable", "error"]
@@ -204,6 +213,10 @@ class Summary(_Model):
         default_factory=dict, description="Indications checklist (coverage aid, not a coding rule): criterion -> "
                                           "status -> count, over the applicable notes (verdict other than "
                                           "not_applicable).")
+    prior_authorisation: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description="The prior-authorisation view of the checklist: criterion -> status -> "
+                                          "count, over the not-applicable notes read for it (referrals, consults, "
+                                          "H&Ps, pre-authorisation summaries).")
 
 
 class Indicator(_Model):

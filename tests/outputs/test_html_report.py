@@ -114,3 +114,35 @@ def test_filter_script_runs_in_headless_chromium(rows: list[AuditRow], summary: 
     run_chromium(binary, tmp_path / "profile-shot", f"--screenshot={SCREENSHOT}", "--window-size=1280,2000",
                   page.as_uri())
     assert SCREENSHOT.stat().st_size > 0
+
+
+REFERRAL = """Dear Dr. Okafor,
+
+I am referring Mrs. D for evaluation for sacroplasty. MRI pelvis on 02/27/2024 showed an acute insufficiency
+fracture of the left sacral ala. Pain today 8/10. She has been on acetaminophen and PT for the last 8 weeks.
+"""
+
+
+def test_prior_authorisation_view_runs_in_headless_chromium(checker: Checker, tmp_path: Path) -> None:
+    """A referral's checklist has a view of its own: a badge, the checklist first on its card, a summary panel,
+    and a filter ('#prior_auth') that shows only such notes."""
+    from notecheck.batch.audit import summarize
+
+    rows = [AuditRow(row=0, note_id="ref-001", source="notes/ref-001.txt", outcome="not_applicable",
+                     report=checker.check_text(REFERRAL, note_id="ref-001")),
+            AuditRow(row=1, note_id="bi-001", source="notes/bi-001.txt", outcome="complete",
+                     report=checker.check_text(BILATERAL, note_id="bi-001"))]
+    summary = summarize(rows, {c: p.elements for c, p in checker.patterns.profiles.items()})
+    assert summary.prior_authorisation["pain_severity"]["documented"] == 1
+    page = render_html(rows, summary)
+    card = page[page.index('id="row-0"'):page.index('id="row-1"')]
+    assert 'data-view="prior_auth"' in card and "prior authorisation</span>" in card
+    assert card.index("Indications checklist") < card.index("<th>Element</th>")
+    assert "Prior-authorisation checklists" in page and "prior authorisation (1)" in page
+
+    binary = _chromium()
+    (tmp_path / "audit.html").write_text(page, encoding="utf-8")
+    dom = _run_chromium(binary, tmp_path / "profile", "--dump-dom",
+                        (tmp_path / "audit.html").as_uri() + "#prior_auth").stdout
+    assert 'data-ready="1"' in dom and "1 of 2 notes shown" in dom
+    assert re.findall(r'<article [^>]*id="row-(\d)"[^>]*\bhidden\b', dom) == ["1"]

@@ -248,3 +248,52 @@ def test_page_sends_the_api_key_the_coder_types(page, tmp_path: Path) -> None:  
         assert page.text_content("[data-field=code]") == "Supports 0200T" and page.is_hidden("#error")
     finally:
         keyed.stop()
+
+
+WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
+    """axe-core (bundled by axe-playwright-python, no download) finds no WCAG 2.1 A/AA violation on the page as
+    it stands."""
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright", reason="axe-playwright-python is not "
+                                                                           "installed (pip install '.[serve-test]')")
+    results = axe.Axe().run(page, options=WCAG_21_AA)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def test_checklist_panel_is_a_coverage_aid_and_jumps_to_its_statements(page) -> None:  # type: ignore[no-untyped-def]
+    """A referral (no code: the element pre-screen skips it) shows its indications checklist under its own
+    coverage-aid heading, each criterion's status and value as the report has them; a criterion with a counted
+    statement jumps to it in the note, marked apart from element evidence."""
+    note = ROOT / "tests" / "preauth" / "p23_001.txt"
+    report = cli_report(note)
+    check_in_page(page, note)
+    assert page.text_content("[data-field=code]") == "No code supported"
+    assert "coverage aid, not a coding rule" in page.text_content("#ind-title")
+    assert report["indications"]["notice"] in page.text_content("#ind-notice")
+    for criterion, result in report["indications"]["criteria"].items():
+        cell = page.locator(f"tr[data-criterion={criterion}] td[data-status]")
+        assert cell.get_attribute("data-status") == result["status"], criterion
+    assert page.text_content("tr[data-criterion=pain_severity] td:nth-child(3)") == "8/10 (threshold 5)"
+    assert page.text_content("tr[data-criterion=failed_conservative_care] td:nth-child(3)") == \
+        "8 weeks (threshold 6)"
+
+    page.click("tr[data-criterion=pain_severity] button")
+    focused = page.evaluate("[document.activeElement.className, document.activeElement.textContent]")
+    pain = report["indications"]["criteria"]["pain_severity"]["evidence"][0]
+    assert focused == ["indication current", pain["text"]]
+    assert page.text_content("#note-view") == note.read_text(encoding="utf-8")
+    assert_accessible(page)
+
+    page.emulate_media(media="print")
+    assert page.is_visible("#ind-panel")
+
+
+def test_page_meets_wcag_21_aa_with_a_sacroplasty_note(page) -> None:  # type: ignore[no-untyped-def]
+    """The whole page (verdict, elements, findings, checklist, queries, marked note) in both widths."""
+    check_in_page(page, ROOT / "sample_notes" / "missing_bilateral.txt")
+    assert page.is_visible("#ind-panel")
+    assert_accessible(page)
+    page.set_viewport_size({"width": 420, "height": 800})
+    assert_accessible(page)

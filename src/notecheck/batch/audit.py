@@ -24,7 +24,7 @@ from typing import TextIO
 from ..checker import Checker
 from ..errors import NotecheckError
 from ..inputs import DEFAULT_MAX_BYTES, Item
-from ..models import AuditRow, Outcome, Report, Summary
+from ..models import AuditRow, Outcome, Report, Summary, prior_authorisation
 from ..rules import CRITERION_IDS, CRITERION_STATUSES, DEFAULT_INDICATIONS, ELEMENT_IDS
 from .workers import NotePool
 
@@ -183,6 +183,7 @@ def summarize(rows: Iterable[AuditRow], requirements: dict[str, dict[str, str]],
     prescreened = flagged = inputs = 0
     by_metadata: dict[str, dict[str, Counter[str]]] = {field: {} for field in group_by}
     indications = {c: Counter({s: 0 for s in CRITERION_STATUSES}) for c in CRITERION_IDS}
+    prior = {c: Counter({s: 0 for s in CRITERION_STATUSES}) for c in CRITERION_IDS}
     for row in rows:
         inputs += 1
         outcomes[row.outcome] += 1
@@ -203,6 +204,9 @@ def summarize(rows: Iterable[AuditRow], requirements: dict[str, dict[str, str]],
                     missing[element] += report.elements[element].status != "documented"
             for criterion, result in (report.indications.criteria.items() if report.indications else ()):
                 indications[criterion][result.status] += 1
+        elif prior_authorisation(report) and report.indications:
+            for criterion, result in report.indications.criteria.items():
+                prior[criterion][result.status] += 1
     return Summary(
         inputs=inputs,
         outcomes=dict(outcomes),
@@ -214,6 +218,7 @@ def summarize(rows: Iterable[AuditRow], requirements: dict[str, dict[str, str]],
         flagged=flagged,
         left_out_by_glob=left_out_by_glob,
         indications={c: dict(counts) for c, counts in indications.items()},
+        prior_authorisation={c: dict(counts) for c, counts in prior.items()},
     )
 
 

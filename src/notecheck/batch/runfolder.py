@@ -27,7 +27,7 @@ from ..rules import default_patterns_dir
 
 LOCK = ".notecheck.lock"
 MANIFEST = "manifest.json"
-DERIVED = ("results.csv", "summary.json", "report.html")
+DERIVED = ("results.csv", "prior_auth.csv", "summary.json", "report.html")
 """Files computed from results.jsonl at the end of a run."""
 
 

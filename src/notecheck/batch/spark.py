@@ -227,7 +227,10 @@ def summarize(results: DataFrame, requirements: dict[str, dict[str, str]],
                 for c in CRITERION_IDS for s in CRITERION_STATUSES]
     counted = checked.where(F.col("judged_against").isNotNull()).agg(
         *(F.count(F.when(status == s, 1)).alias(f"{c}:{s}") for c, s, status in statuses)).first()
-    assert counted is not None
+    read = F.get_json_object("report_json", "$.indications.read") == "true"
+    prior = checked.where((F.col("outcome") == "not_applicable") & read).agg(
+        *(F.count(F.when(status == s, 1)).alias(f"{c}:{s}") for c, s, status in statuses)).first()
+    assert counted is not None and prior is not None
     return Summary(
         inputs=totals["inputs"],
         outcomes=outcomes,
@@ -238,6 +241,7 @@ def summarize(results: DataFrame, requirements: dict[str, dict[str, str]],
         prescreened=totals["prescreened"],
         flagged=totals["flagged"],
         indications={c: {s: counted[f"{c}:{s}"] for s in CRITERION_STATUSES} for c in CRITERION_IDS},
+        prior_authorisation={c: {s: prior[f"{c}:{s}"] for s in CRITERION_STATUSES} for c in CRITERION_IDS},
     )
 
 

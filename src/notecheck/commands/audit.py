@@ -21,7 +21,7 @@ from ..inputs import InputStats, iter_inputs, note_files
 from ..rules import load_patterns
 from ..batch.runfolder import (atomic_file, check_resumable, clear_derived, locked, manifest, write_atomic,
                          write_manifest)
-from ..outputs.table import write_csv
+from ..outputs.table import write_csv, write_prior_auth_csv
 
 FAIL_ON = ("errors", "incomplete", "review", "never")
 """What --fail-on may name: error rows always fail a run (unless 'never'); 'incomplete' and 'review' add those
@@ -83,8 +83,9 @@ def audit(paths: list[str], out_dir: str, options: AuditOptions, glob: str = "*.
         run(items, folder, options, progress=Progress(err, _total(paths, glob, exclude), enabled=not quiet))
         patterns = load_patterns(options.patterns)
         requirements = {code: profile.elements for code, profile in patterns.profiles.items()}
-        with atomic_file(folder / "results.csv") as out:
-            summary = summarize(write_csv(iter_rows(folder), out), requirements, group_by, stats.left_out_by_glob)
+        with atomic_file(folder / "results.csv") as out, atomic_file(folder / "prior_auth.csv") as prior:
+            summary = summarize(write_prior_auth_csv(write_csv(iter_rows(folder), out), prior), requirements,
+                                group_by, stats.left_out_by_glob)
         write_atomic(folder / "summary.json", [summary_json(summary)])
         context = RunContext(profile=options.profile, started=str(current.get("started", "")), inputs=paths,
                              version=str(current.get("notecheck", "")),
@@ -108,7 +109,7 @@ def audit(paths: list[str], out_dir: str, options: AuditOptions, glob: str = "*.
         counts = ", ".join(f"{n} {outcome}" for outcome, n in summary.outcomes.items())
         left_out = f"; the glob left out {summary.left_out_by_glob} files" if summary.left_out_by_glob else ""
         print(f"notecheck: {summary.inputs} notes ({counts}){left_out}; wrote {folder}/results.jsonl, results.csv, "
-              "summary.json, report.html", file=err)
+              "prior_auth.csv, summary.json, report.html", file=err)
     return exit_code(summary, fail_on)
 
 

@@ -1,9 +1,11 @@
 """Measure the indications checklist against labeled notes: P/R/F1 per criterion.
 
 Labels are one JSON object per note (tests/corpus/indications.jsonl): id, the seven criterion statuses, optionally
-the values a labeler read ('values': criterion -> number or word), tags. A criterion counts as a true positive
-when the checker gives the labeled status and it is not 'missing' (and the labeled value, where one is given);
-so a 'documented' read as 'below_threshold' is both a false positive and a false negative.
+the values a labeler read ('values': criterion -> number or word), tags, and the writer's provenance ('doc_kind',
+'rationale'), which is kept as written and never scored. A criterion counts as a true positive when the checker
+gives the labeled status and it is not 'missing' (and the labeled value, where one is given); so a 'documented'
+read as 'below_threshold' is both a false positive and a false negative. Labeled numbers (a pain score, weeks of
+care, a named score) are also counted on their own: read right when the checker gives that number and status.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ class IndicationLabel(BaseModel):
     criteria: dict[str, CriterionStatus]
     values: dict[str, int | float | str] = Field(default_factory=dict)
     tags: list[str] = Field(default_factory=list)
+    doc_kind: str | None = Field(default=None, description="Provenance: the kind of document, as its writer named "
+                                                           "it; shown beside a disagreement, never scored.")
+    rationale: str = Field(default="", description="Provenance: the writer's reason for the labels.")
 
     @field_validator("criteria")
     @classmethod
@@ -42,9 +47,16 @@ class CriterionScore(BaseModel):
     support: int = Field(description="Notes labeled documented or below_threshold.")
 
 
+class ValueScore(BaseModel):
+    right: int = Field(description="Labeled numbers the checker read with the labeled status.")
+    labeled: int
+
+
 class IndicationEval(BaseModel):
     notes: int
     criteria: dict[str, CriterionScore]
+    values: dict[str, ValueScore] = Field(description="Criterion -> its labeled numbers read right (pain score, "
+                                                      "weeks of care, a named score).")
     disagreements: list[Disagreement]
 
     @property
@@ -65,6 +77,7 @@ def _same_value(expected: int | float | str, got: int | float | str | None) -> b
 
 def score_indications(pairs: Iterable[tuple[IndicationLabel, Report]]) -> IndicationEval:
     counts = {c: [0, 0, 0] for c in CRITERION_IDS}  # true positives, predicted positives, actual positives
+    values = {c: [0, 0] for c in CRITERION_IDS}  # numbers read right, numbers labeled
     disagreements: list[Disagreement] = []
     notes = 0
     for label, report in pairs:
@@ -75,6 +88,9 @@ def score_indications(pairs: Iterable[tuple[IndicationLabel, Report]]) -> Indica
             expected, result = label.criteria[criterion], report.indications.criteria[criterion]
             value_ok = criterion not in label.values or _same_value(label.values[criterion], result.value)
             hit = expected == result.status and value_ok
+            if isinstance(label.values.get(criterion), (int, float)):
+                values[criterion][0] += hit
+                values[criterion][1] += 1
             counts[criterion][0] += hit and expected != "missing"
             counts[criterion][1] += result.status != "missing"
             counts[criterion][2] += expected != "missing"
@@ -82,7 +98,8 @@ def score_indications(pairs: Iterable[tuple[IndicationLabel, Report]]) -> Indica
                 want = expected + (f" ({label.values[criterion]})" if criterion in label.values else "")
                 got = result.status + (f" ({result.value})" if result.value is not None else "")
                 disagreements.append(Disagreement(
-                    note_id=label.id, field=criterion, expected=want, got=got, tags=label.tags,
+                    note_id=label.id, field=criterion, expected=want, got=got,
+                    tags=label.tags + ([f"kind:{label.doc_kind}"] if label.doc_kind else []),
                     evidence=[f"[{e.counted}{' - ' + e.reason if e.reason else ''}] {e.text!r} in: {e.sentence[:160]}"
                               for e in result.evidence[:4]]))
     scores = {}
@@ -90,7 +107,8 @@ def score_indications(pairs: Iterable[tuple[IndicationLabel, Report]]) -> Indica
         precision, recall = ratio(tp, predicted), ratio(tp, actual)
         f1 = round(2 * precision * recall / (precision + recall), 4) if precision + recall else 0.0
         scores[criterion] = CriterionScore(precision=precision, recall=recall, f1=f1, support=actual)
-    return IndicationEval(notes=notes, criteria=scores, disagreements=disagreements)
+    return IndicationEval(notes=notes, criteria=scores, disagreements=disagreements,
+                          values={c: ValueScore(right=r, labeled=n) for c, (r, n) in values.items() if n})
 
 
 def render_indication_eval_text(result: IndicationEval) -> str:
@@ -98,4 +116,7 @@ def render_indication_eval_text(result: IndicationEval) -> str:
              f"{'criterion':<28} {'precision':>9} {'recall':>7} {'F1':>7} {'support':>8}"]
     for criterion, s in result.criteria.items():
         lines.append(f"{criterion:<28} {s.precision:>9.3f} {s.recall:>7.3f} {s.f1:>7.3f} {s.support:>8}")
+    if result.values:
+        lines += ["", "labeled values read right: " + ", ".join(
+            f"{criterion} {v.right}/{v.labeled}" for criterion, v in result.values.items())]
     return "\n".join(lines + disagreement_lines(result.disagreements)) + "\n"

@@ -1,36 +1,42 @@
 """The indications checklist: what a payer reads for the indication, read from the note beside the CPT elements.
 
-Works on the plain-data NoteScan the pipeline already produces (its sentences, their sections, offsets back to the
-note as written), never on spaCy objects and never with a second medspaCy pass, which would double the cost per
-note. Criteria terms are not target rules, so the ConText modifiers on mentions do not reach them; negation,
-hypothetical, future and historical cues are regexes from the criteria set instead (values are read in values.py):
+Works on a plain-data NoteScan (its sentences, their sections, offsets back to the note as written): the one the
+pipeline already produced, or reading.PlainScanner's for a note the element pre-screen skipped; never on spaCy
+objects and never with a second medspaCy pass, which would double the cost per note. Criteria terms are not target
+rules, so the ConText modifiers on mentions do not reach them; the cues are regexes from the criteria set instead,
+each looked for where its scope says:
 
-- negated / hypothetical / future: looked for in the words before the mention, in its sentence ('no trial of
-  physical therapy', 'will consider bracing'); failure words ('without relief') are removed first, as they
-  affirm that care failed;
-- historical: looked for in the mention's clause (bounded by , ; . and 'but'), so a pain score from a previous
-  visit or after the procedure is the wrong kind of value.
+- before the mention, in its sentence ('no trial of physical therapy', 'will consider bracing'); failure words
+  ('without relief') are removed first, as they affirm that care failed;
+- after it ('fractures of the pubic rami': another bone);
+- in its clause (bounded by , ; . ( ) 'and' 'but'): a pain score from a previous visit or after the procedure, a
+  function at baseline;
+- from the start of its sentence part through it ('Will check coags and hold heparin': planned);
+- once in the whole note (a post-procedure follow-up: its pain, function and care follow the procedure).
 
-Values: numbers may be digits or words ('eight out of ten', 'six weeks'); a range ('7-8/10', '4-6 weeks') is
-compared by its lower end, so it meets a threshold only if all of it does; a duration counts only beside the care
-it measures, with no blocker word ('pain', 'ago', 'despite', ...) between, so 'pain for 3 months despite
-analgesics' gives no duration of care. The result never changes an element verdict or the code.
+Values are read in values.py (numbers in words, ranges by their lower end, durations beside the care they measure
+or from its start to the note's own date). The result never changes an element verdict or the code.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
 
 from ..models import CriterionEvidence, CriterionResult, CriterionStatus, Indications
 from ..reading import NoteScan
 from ..rules import CriteriaSet, Criterion, compile_terms
+from .dates import NoteDate
 from .values import ValueReader
 
 HINT_REASON = "named without a value"
 NO_DURATION = "no duration of this care stated beside it"
 MAX_EVIDENCE = 6
-_CLAUSE_END = re.compile(r"[,;.]|\b(?:but|and)\b", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[,;.()]|\b(?:but|and)\b", re.IGNORECASE)
+_PART_END = re.compile(r"[;.]")
+_AFTER_END = re.compile(r"[,;.()]")
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,20 @@ class _Sentence:
     section: str | None
 
 
+@dataclass(frozen=True)
+class _Note:
+    """What every criterion of one note reads: its sentences, the document-scope cues its text meets (a
+    post-procedure follow-up), its title (first line), own date and setting."""
+
+    scan: NoteScan
+    sentences: list[_Sentence]
+    about: frozenset[str]
+    title: str
+    as_of: date | None
+    inpatient: bool
+    skipped: frozenset[str]
+
+
 class IndicationReader:
     """Reads one criteria set from notes; compiled once per set and reused for every note."""
 
@@ -48,30 +68,55 @@ class IndicationReader:
         self.criteria = criteria
         flags = re.IGNORECASE
         self._cues = {name: re.compile(cue.pattern, flags) for name, cue in criteria.cues.items()}
+        self._unless = {name: re.compile(cue.unless, flags) for name, cue in criteria.cues.items() if cue.unless}
         self._inpatient = re.compile(criteria.inpatient.pattern, flags)
         self._terms = {c.id: compile_terms(c.terms) for c in criteria.criteria}
         self._requires = {c.id: compile_terms(c.requires) for c in criteria.criteria}
         self._exclude = {c.id: re.compile(c.exclude, flags) for c in criteria.criteria if c.exclude}
         self._hint = {c.id: re.compile(c.hint, flags) for c in criteria.criteria if c.hint}
+        self._back = {c.id: re.compile(c.refers_back, flags) for c in criteria.criteria if c.refers_back}
+        self._needs = {c.id: re.compile(c.needs.pattern, flags) for c in criteria.criteria if c.needs}
         self._values = ValueReader(criteria)
+        self._date = NoteDate(criteria.document_date)
+        reads, fracture = criteria.reads, "|".join(criteria.criterion("fracture_on_imaging").terms)
+        near = rf"[^.]{{0,{reads.within}}}"
+        self._names = re.compile(rf"{reads.procedures}|(?:{reads.site}){near}(?:{fracture})|(?:{fracture}){near}"
+                                 rf"(?:{reads.site})", flags)
+
+    def names(self, text: str) -> bool:
+        """The set's own pre-screen: does the note name a sacral augmentation or a sacral fracture? The anchors
+        (substrings every name holds) are tested first: most notes hold none and skip the regex."""
+        lowered = text.lower()
+        return any(a in lowered for a in self.criteria.reads.anchors) and self._names.search(text) is not None
 
     # -- sentences ------------------------------------------------------------------------------------------
-    @staticmethod
-    def _sentences(scan: NoteScan) -> list[_Sentence]:
-        return [_Sentence(s.start, s.end, scan.text[s.start:s.end], s.section) for s in scan.sentences]
+    def _note(self, scan: NoteScan, procedure: bool) -> _Note:
+        sentences = [_Sentence(s.start, s.end, scan.text[s.start:s.end], s.section) for s in scan.sentences]
+        about = frozenset(name for name, cue in self.criteria.cues.items()
+                          if cue.scope == "document" and self._cues[name].search(scan.text))
+        title = scan.text.lstrip().split("\n", 1)[0]
+        return _Note(scan, sentences, about, title, self._date(scan.text),
+                     self._inpatient.search(scan.text) is not None,
+                     frozenset() if procedure else frozenset(self.criteria.procedure_sections))
 
-    def _discount(self, criterion: Criterion, sentence: str, start: int, end: int) -> str | None:
-        """The first cue that stops a mention counting, in plain words; None when it counts."""
-        before = self._cues["pseudo_negation"].sub(" ", sentence[:start])
-        for cue in criterion.discount:
-            if cue == "historical":
-                clause_start = max((m.end() for m in _CLAUSE_END.finditer(sentence, 0, start)), default=0)
-                after = _CLAUSE_END.search(sentence, end)
-                clause = sentence[clause_start: after.start() if after else len(sentence)]
-                if self._cues[cue].search(clause):
-                    return self.criteria.cues[cue].reason or cue
-            elif self._cues[cue].search(before):
-                return self.criteria.cues[cue].reason or cue
+    def _discount(self, criterion: Criterion, note: _Note, sentence: str, start: int, end: int,
+                  cues: list[str] | None = None) -> str | None:
+        """The first cue (of the criterion's, or of ``cues``) that stops a mention counting, in plain words; None
+        when it counts. Each cue is looked for where its scope says: before the mention, in its clause, through
+        it, or in the whole note."""
+        for name in criterion.discount if cues is None else cues:
+            cue = self.criteria.cues[name]
+            unless = self._unless.get(name)
+            if unless and unless.search(sentence):
+                continue
+            if cue.scope == "document":
+                if name in note.about:
+                    return cue.reason or name
+                continue
+            where = self._cues["pseudo_negation"].sub(" ", sentence[:start]) if cue.scope == "before" \
+                else _scope_text(cue.scope, sentence, start, end)
+            if self._cues[name].search(where):
+                return cue.reason or name
         return None
 
     def _evidence(self, scan: NoteScan, sentence: _Sentence, start: int, end: int, counted: str,
@@ -81,121 +126,186 @@ class IndicationReader:
                                  section=sentence.section, value=value, counted=counted, reason=reason)
 
     # -- one criterion ---------------------------------------------------------------------------------------
-    def _criterion(self, criterion: Criterion, scan: NoteScan, sentences: list[_Sentence],
-                   inpatient: bool) -> CriterionResult:
-        threshold = self._values.threshold(criterion, inpatient)
+    def _read(self, criterion: Criterion, note: _Note, index: int) -> str | None:
+        """Sentence ``index`` as the criterion reads it, with what satisfied 'requires' before it; None where
+        the criterion does not read that sentence (its section, an exclusion, a missing required word)."""
+        sentence = note.sentences[index]
+        text = sentence.text
+        exclude = self._exclude.get(criterion.id)
+        needed = criterion.section_requires.get(sentence.section or "")
+        if (self._skips(criterion, note, sentence) or (exclude and exclude.search(text))
+                or (needed and not re.search(needed, text, re.IGNORECASE))):
+            return None
+        title = note.title if criterion.title_pattern and re.search(criterion.title_pattern, note.title,
+                                                                    re.IGNORECASE) else ""
+        earlier = [s.text for s in note.sentences[max(0, index - criterion.requires_window):index]
+                   if s.section == sentence.section]
+        for pattern in self._requires[criterion.id]:
+            if not (pattern.search(title) or pattern.search(text) or any(pattern.search(e) for e in earlier)):
+                return None
+        return " ".join([title, *earlier, text])
+
+    @staticmethod
+    def _skips(criterion: Criterion, note: _Note, sentence: _Sentence) -> bool:
+        return sentence.section in criterion.sections_skipped and sentence.section not in note.skipped
+
+    def _mentions(self, criterion: Criterion, note: _Note) -> list[tuple[_Sentence, re.Match[str], str]]:
+        """Every term mention in the sentences the criterion reads, in note order, with its context; and words
+        that refer back to a term named in the sentence before ('taking this')."""
+        found: list[tuple[_Sentence, re.Match[str], str]] = []
+        back = self._back.get(criterion.id)
+        named_before: _Sentence | None = None
+        for index, sentence in enumerate(note.sentences):
+            context = self._read(criterion, note, index)
+            if context is None:
+                named_before = None
+                continue
+            matches = {(m.start(), m.end()): m for pattern in self._terms[criterion.id]
+                       for m in pattern.finditer(sentence.text)}
+            named = sentence if matches else None
+            if back and named_before is not None and named_before.section == sentence.section:
+                matches.update({(m.start(), m.end()): m for m in back.finditer(sentence.text)})
+            found += [(sentence, matches[key], context) for key in sorted(matches)]
+            named_before = named
+        return found
+
+    def _weigh(self, criterion: Criterion, note: _Note, sentence: _Sentence, match: re.Match[str],
+               context: str) -> tuple[float | str | None, str | None, bool]:
+        """(value, reason it does not count or None, compared with the threshold) for one mention."""
+        reason = self._discount(criterion, note, sentence.text, match.start(), match.end())
+        if reason:
+            return None, reason, False
+        if criterion.value and criterion.value.kind == "duration":
+            weeks = self._values.care_weeks(criterion, sentence.text, match, note.as_of)
+            return weeks, None if weeks is not None else NO_DURATION, True
+        return (self._values.of_mention(criterion, match, context), None,
+                self._values.thresholded(criterion, match))
+
+    def _named(self, criterion: Criterion, note: _Note) -> bool:
+        """Does the note name what the criterion needs (a fracture not healed or denied), anywhere?"""
+        needs = criterion.needs
+        if needs is None:
+            return True
+        pattern = self._needs[criterion.id]
+        for sentence in note.sentences:
+            for match in pattern.finditer(sentence.text):
+                if not self._discount(criterion, note, sentence.text, match.start(), match.end(), needs.discount):
+                    return True
+        return False
+
+    def _criterion(self, criterion: Criterion, note: _Note) -> CriterionResult:
+        threshold = self._values.threshold(criterion, note.inpatient)
         kind = criterion.value.kind if criterion.value else None
         counted: list[CriterionEvidence] = []
+        scored: list[CriterionEvidence] = []
         discounted: list[CriterionEvidence] = []
-        seen: set[tuple[int, int]] = set()
-        exclude = self._exclude.get(criterion.id)
-        title = scan.text.lstrip().split("\n", 1)[0]
-        if not (criterion.title_pattern and re.search(criterion.title_pattern, title, re.IGNORECASE)):
-            title = ""
-        requires = [p for p in self._requires[criterion.id] if not p.search(title)]
-        for index, sentence in enumerate(sentences):
-            if sentence.section in criterion.sections_skipped:
+        for sentence, match, context in self._mentions(criterion, note) if self._named(criterion, note) else []:
+            value, reason, compared = self._weigh(criterion, note, sentence, match, context)
+            if reason:
+                discounted.append(self._evidence(note.scan, sentence, match.start(), match.end(), "discounted",
+                                                 reason=reason))
                 continue
-            text = sentence.text
-            if exclude and exclude.search(text):
-                continue
-            needed = criterion.section_requires.get(sentence.section or "")
-            if needed and not re.search(needed, text, re.IGNORECASE):
-                continue
-            earlier = [s.text for s in sentences[max(0, index - criterion.requires_window):index]
-                       if s.section == sentence.section]
-            if not all(p.search(text) or any(p.search(e) for e in earlier) for p in requires):
-                continue
-            for pattern in self._terms[criterion.id]:
-                for match in pattern.finditer(text):
-                    if (sentence.start + match.start(), sentence.start + match.end()) in seen:
-                        continue
-                    seen.add((sentence.start + match.start(), sentence.start + match.end()))
-                    reason = self._discount(criterion, text, match.start(), match.end())
-                    if reason:
-                        discounted.append(self._evidence(scan, sentence, match.start(), match.end(), "discounted",
-                                                         reason=reason))
-                        continue
-                    if kind == "duration":
-                        value = self._values.care_weeks(criterion, text, match)
-                        if value is None:
-                            discounted.append(self._evidence(scan, sentence, match.start(), match.end(),
-                                                             "discounted", reason=NO_DURATION))
-                            continue
-                    else:
-                        value = self._values.of_mention(criterion, match, " ".join([title, *earlier, text]))
-                    short = threshold is not None and isinstance(value, (int, float)) and value < threshold
-                    counted.append(self._evidence(scan, sentence, match.start(), match.end(),
-                                                  "below_threshold" if short else "documented", value=value))
-        status, value = _status(kind, counted, threshold)
+            numeric = isinstance(value, (int, float))
+            short = compared and numeric and threshold is not None and value < threshold  # type: ignore[operator]
+            item = self._evidence(note.scan, sentence, match.start(), match.end(),
+                                  "below_threshold" if short else "documented", value=value)
+            counted.append(item)
+            if compared and numeric:
+                scored.append(item)
+        status, value = _status(kind, counted, scored)
         if status == "missing" and criterion.id in self._hint and not any(
                 e.reason == NO_DURATION for e in discounted):
-            discounted += self._hints(criterion, scan, sentences)
-        detail = _detail(criterion, kind, counted, discounted)
+            discounted += self._hints(criterion, note)
+        detail = _detail(criterion, kind, counted, discounted, value)
+        if kind == "score" and status != "missing" and not scored:
+            threshold = None  # an ODI or a word decided: nothing was compared with the Roland-Morris threshold
         evidence = sorted(counted, key=lambda e: (e.counted != "documented", e.start)) + discounted
         return CriterionResult(label=criterion.label, status=status, value=value, threshold=threshold,
                                detail=detail, evidence=evidence[:MAX_EVIDENCE])
 
-    def _hints(self, criterion: Criterion, scan: NoteScan, sentences: list[_Sentence]) -> list[CriterionEvidence]:
+    def _hints(self, criterion: Criterion, note: _Note) -> list[CriterionEvidence]:
         """Mentions that hint at a missing criterion (pain named without a score), negations and plans aside."""
         hints = []
-        for sentence in sentences:
-            if sentence.section in criterion.sections_skipped:
+        for sentence in note.sentences:
+            if self._skips(criterion, note, sentence):
                 continue
             exclude = self._exclude.get(criterion.id)
             if exclude and exclude.search(sentence.text):
                 continue
             match = self._hint[criterion.id].search(sentence.text)
-            if match and not self._discount(criterion, sentence.text, match.start(), match.end()):
-                hints.append(self._evidence(scan, sentence, match.start(), match.end(), "discounted",
+            if match and not self._discount(criterion, note, sentence.text, match.start(), match.end()):
+                hints.append(self._evidence(note.scan, sentence, match.start(), match.end(), "discounted",
                                             reason=HINT_REASON))
             if len(hints) == 3:
                 break
         return hints
 
-    def __call__(self, scan: NoteScan) -> Indications:
-        """The checklist for one note. A pre-screened note (no sacral or no element vocabulary, so no sacral
-        procedure) is not read: reading every such note would triple the cost of a pre-screened audit."""
-        sentences = self._sentences(scan)
-        inpatient = not scan.prescreened and self._inpatient.search(scan.text) is not None
+    def __call__(self, scan: NoteScan, procedure: bool = True) -> Indications:
+        """The checklist read from one note's sentences (the pipeline's, or reading.PlainScanner's for a note the
+        element pre-screen skipped). ``procedure``: the note records a procedure, so its technique and findings
+        sections describe it and the criteria skip them as the set says; in a note that records none (a referral,
+        a consult) they are narrative and read."""
+        note = self._note(scan, procedure)
+        return self._block(note.inpatient, True, {c.id: self._criterion(c, note) for c in self.criteria.criteria})
+
+    @cached_property
+    def unread(self) -> Indications:
+        """The checklist of a note that names no sacral augmentation or fracture: not read, every criterion
+        missing; the same for every such note, so built once."""
+        return self._block(False, False, {c.id: CriterionResult(label=c.label, status="missing",
+                                                                threshold=self._values.threshold(c, False))
+                                          for c in self.criteria.criteria})
+
+    def _block(self, inpatient: bool, read: bool, criteria: dict[str, CriterionResult]) -> Indications:
         return Indications(
             criteria_set=self.criteria.name,
             notice=self.criteria.notice,
             sources=[f"{s.id} ({s.effective}{'' if s.verified else '; ' + self.criteria.recorded})"
                      for s in self.criteria.sources],
             setting="inpatient" if inpatient else "outpatient",
-            read=not scan.prescreened,
-            criteria={c.id: self._criterion(c, scan, sentences, inpatient) for c in self.criteria.criteria},
+            read=read,
+            criteria=criteria,
         )
 
 
+def _scope_text(scope: str, sentence: str, start: int, end: int) -> str:
+    """The words a cue of this scope is looked for in, around the mention at start..end."""
+    if scope == "through":  # from the last ; or . before the mention through the mention
+        return sentence[max((m.end() for m in _PART_END.finditer(sentence, 0, start)), default=0):end]
+    if scope == "after":  # to the next , ; . or parenthesis ('of the superior and inferior rami')
+        after = _AFTER_END.search(sentence, end)
+        return sentence[end: after.start() if after else len(sentence)]
+    clause_start = max((m.end() for m in _CLAUSE_END.finditer(sentence, 0, start)), default=0)
+    after = _CLAUSE_END.search(sentence, end)
+    return sentence[clause_start: after.start() if after else len(sentence)]
+
+
 def _status(kind: str | None, counted: list[CriterionEvidence],
-            threshold: float | None) -> tuple[CriterionStatus, float | str | None]:
-    """Numbers decide over words: the highest stated value against the threshold; a word ('severe') or a
-    category documents the criterion when no number was stated."""
+            scored: list[CriterionEvidence]) -> tuple[CriterionStatus, float | str | None]:
+    """Numbers decide over words: the highest value compared with the threshold (``scored``: a pain score, weeks
+    of care, a Roland-Morris score) decides the status; else a score the set has no threshold for (ODI) is
+    reported as its value; else a word ('severe') or a category documents the criterion."""
     if not counted:
         return "missing", None
+    if scored:
+        best = max(scored, key=lambda e: e.value)  # type: ignore[arg-type, return-value]
+        return ("documented" if best.counted == "documented" else "below_threshold"), best.value
     numbers = [e for e in counted if isinstance(e.value, (int, float))]
-    words = [e for e in counted if not isinstance(e.value, (int, float))]
-    if kind == "score" and any(e.counted == "documented" for e in counted):
-        documented = [e for e in counted if e.counted == "documented"]
-        best = next((e for e in documented if isinstance(e.value, (int, float))), documented[0])
-        return "documented", best.value
     if numbers:
-        best = max(numbers, key=lambda e: e.value)  # type: ignore[arg-type, return-value]
-        if threshold is None or best.counted == "documented":
-            return "documented", best.value
-        return "below_threshold", best.value
-    return "documented", words[0].value
+        return "documented", (numbers[0] if kind == "score" else max(numbers, key=lambda e: e.value)).value  # type: ignore[arg-type, return-value]
+    return "documented", counted[0].value
 
 
 def _detail(criterion: Criterion, kind: str | None, counted: list[CriterionEvidence],
-            discounted: list[CriterionEvidence]) -> str | None:
+            discounted: list[CriterionEvidence], value: float | str | None) -> str | None:
     """The words a coder reads beside the status: the care tried, the imaging date, several categories, a range
     as written."""
     if kind == "duration":
         tried = sorted({e.text.lower() for e in counted + discounted if e.reason in (None, NO_DURATION)})
         return ("tried: " + ", ".join(tried)) if tried else None
+    if kind == "score":  # the named score that decided, by its name: 'Roland-Morris 20', 'Oswestry 56'
+        decided = next((e for e in counted if isinstance(e.value, (int, float)) and e.value == value), None)
+        return f"{decided.text.split()[0]} {value}" if decided else None
     if criterion.value and criterion.value.date and counted:
         date = re.search(criterion.value.date, counted[0].sentence)
         return f"{counted[0].value}, {date.group(0)}" if date else None

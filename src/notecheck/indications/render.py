@@ -17,11 +17,14 @@ def _unit(criterion: str) -> str:
 
 
 def value_words(criterion: str, result: CriterionResult) -> str:
-    """'8/10 (threshold 5)', '4 weeks (threshold 6)', 'MRI, 03/02/2024', or '' when nothing was read."""
+    """'8/10 (threshold 5)', '4 weeks (threshold 6)', 'Roland-Morris 20 (threshold 18)', 'MRI, 03/02/2024', or ''
+    when nothing was read."""
     if result.value is None:
         return ""
     if isinstance(result.value, (int, float)):
         threshold = f" (threshold {result.threshold})" if result.threshold is not None else ""
+        if result.detail and criterion == "functional_impairment":  # the score by its name: 'ODI today 38'
+            return f"{result.detail}{threshold}"
         return f"{result.value}{_unit(criterion)}{threshold}"
     return result.detail if result.detail and criterion == "fracture_on_imaging" else str(result.value)
 
@@ -36,7 +39,8 @@ def best_evidence(result: CriterionResult) -> str:
     return ""
 
 
-NOT_READ = "not read: the note was pre-screened (no sacral procedure vocabulary), every criterion missing"
+NOT_READ = ("not read: the note names no sacral augmentation or sacral fracture (pre-screened), every criterion "
+            "missing")
 
 
 def heading(block: Indications) -> str:

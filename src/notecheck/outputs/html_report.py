@@ -16,7 +16,7 @@ from html import escape
 from itertools import islice
 
 from ..indications.render import NOTICE, render_indications_html
-from ..models import AuditRow, ElementResult, Evidence, Report, Summary, Trends
+from ..models import AuditRow, ElementResult, Evidence, Report, Summary, Trends, prior_authorisation
 from .trends_html import TREND_CSS, render_trends
 from .words import VERDICT_WORDS, status_words
 
@@ -101,6 +101,7 @@ padding:12px 16px;margin-bottom:12px;content-visibility:auto;contain-intrinsic-s
 .badge.review{background:#cffafe;color:var(--rev)}
 .why{margin:6px 0 0}
 .badge.code{background:#dbeafe;color:var(--code);font-weight:600}
+.badge.prior{background:#e0f2fe;color:#075985}
 .src{width:100%;color:var(--muted);font-size:12px;word-break:break-all}
 .err{color:var(--bad);font-weight:600;margin:8px 0 4px}
 .findings{margin:8px 0;padding-left:20px}
@@ -125,6 +126,7 @@ _SCRIPT = """
     incomplete: function (c) { return c.dataset.outcome === "incomplete"; },
     review: function (c) { return c.dataset.outcome === "review"; },
     not_applicable: function (c) { return c.dataset.outcome === "not_applicable"; },
+    prior_auth: function (c) { return c.dataset.view === "prior_auth"; },
     "0201T": function (c) { return c.dataset.code === "0201T"; },
     "0200T": function (c) { return c.dataset.code === "0200T"; },
     nocode: function (c) { return c.dataset.code === "none"; },
@@ -232,14 +234,21 @@ def _summary(summary: Summary, labels: dict[str, str]) -> str:
         '<p class="legend">share of the sacral procedures where the element was due that lack it</p>'
         f"{rates}</div>",
     ]
-    if any(sum(counts.values()) for counts in summary.indications.values()):
-        shown = _bar_chart([(key.replace("_", " "), counts.get("documented", 0), f"{counts.get('documented', 0)} "
-                             f"of {sum(counts.values())}", "code") for key, counts in summary.indications.items()],
-                           max(max(sum(c.values()) for c in summary.indications.values()), 1))
-        panels.append(f'<div class="panel"><h2>Indications documented</h2><p class="legend">{NOTICE}: sacral '
-                      f"procedures whose note documents each criterion</p>{shown}</div>")
+    for title, counts, whose in (("Indications documented", summary.indications, "sacral procedures"),
+                                 ("Prior-authorisation checklists", summary.prior_authorisation,
+                                  "referrals, consults, H&amp;Ps and pre-authorisation summaries")):
+        if any(sum(c.values()) for c in counts.values()):
+            panels.append(f'<div class="panel"><h2>{title}</h2><p class="legend">{NOTICE}: {whose} whose note '
+                          f"documents each criterion</p>{_documented_chart(counts)}</div>")
     panels.extend(_metadata_panel(field, values) for field, values in summary.by_metadata.items())
     return f'<section class="figures">{tiles}</section>\n<section class="panels">{"".join(panels)}</section>\n'
+
+
+def _documented_chart(counts: dict[str, dict[str, int]]) -> str:
+    """Per criterion, the notes documenting it, of the notes counted."""
+    return _bar_chart([(key.replace("_", " "), c.get("documented", 0), f"{c.get('documented', 0)} of "
+                        f"{sum(c.values())}", "code") for key, c in counts.items()],
+                      max(max(sum(c.values()) for c in counts.values()), 1))
 
 
 def _bar_chart(bars: list[tuple[str, float, str, str]], scale: float) -> str:
@@ -304,11 +313,13 @@ def _stacked_bar(figures: list[int]) -> str:
 
 def _filters(summary: Summary, total: int) -> str:
     """The filter bar; the script in the page shows and hides cards by their data attributes."""
+    prior = sum(next(iter(summary.prior_authorisation.values()), {}).values())
     buttons = [
         ("all", f"all ({total})"),
         *((key.replace("error", "errors"), f"{_OUTCOME_WORDS[key]} ({summary.outcomes.get(key, 0)})")
           for key in _OUTCOMES),
         *((key if key != "none" else "nocode", f"{name} ({summary.codes.get(key, 0)})") for key, name in _CODES),
+        *([("prior_auth", f"prior authorisation ({prior})")] if prior else []),
     ]
     html = "".join(
         f'<button type="button" data-filter="{key}" aria-pressed="{str(key == "all").lower()}">{text}</button>'
@@ -329,9 +340,13 @@ def _card(row: AuditRow, performed: set[str] | None = None, fields: tuple[str, .
         badges.append('<span class="badge error">error</span>')
     shown = row.metadata.items() if fields is None else [(k, v) for k, v in row.metadata.items() if k in fields]
     where = " · ".join([row.source, *(f"{key}: {value}" for key, value in shown)])
+    prior = prior_authorisation(report)
+    if prior:
+        badges.append('<span class="badge prior">prior authorisation</span>')
+    view = ' data-view="prior_auth"' if prior else ""
     parts = [
         f'<article class="card" id="row-{row.row}" data-outcome="{row.outcome}" data-code="{escape(code)}" '
-        f'data-id="{escape(row.note_id.lower())}"><header><h2>{escape(row.note_id)}</h2>{"".join(badges)}'
+        f'data-id="{escape(row.note_id.lower())}"{view}><header><h2>{escape(row.note_id)}</h2>{"".join(badges)}'
         f'<div class="src">{escape(where)}</div></header>'
     ]
     if row.error is not None:
@@ -341,12 +356,14 @@ def _card(row: AuditRow, performed: set[str] | None = None, fields: tuple[str, .
     if report is not None:
         if report.verdict_reasons:
             parts.append(f'<p class="why">{escape(" ".join(report.verdict_reasons))}</p>')
+        if prior and report.indications:  # the prior-authorisation view: its checklist is what the card is for
+            parts.append(render_indications_html(report.indications))
         if report.findings:
             items = "".join(f"<li>{escape(finding.message)}</li>" for finding in report.findings)
             parts.append(f'<ul class="findings">{items}</ul>')
         rows = "".join(_element_row(report, result, performed) for result in report.elements.values())
         parts.append(f'<table class="el"><tr><th>Element</th><th>Status</th><th>Evidence</th></tr>{rows}</table>')
-        if report.indications:
+        if report.indications and not prior:
             parts.append(render_indications_html(report.indications))
     parts.append("</article>\n")
     return "".join(parts)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from ..indications.render import indication_cells
-from ..models import AuditRow
+from ..models import AuditRow, prior_authorisation
 from ..rules import CRITERION_IDS, ELEMENT_IDS
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -45,4 +45,28 @@ def write_csv(rows: Iterable[AuditRow], out: TextIO) -> Iterator[AuditRow]:
             *indication_cells(report.indications if report else None, CRITERION_IDS),
         )]
         (quoted if any(isinstance(c, str) and "\r" in c for c in cells) else writer).writerow(cells)
+        yield row
+
+
+PRIOR_AUTH_COLUMNS = ["row", "note_id", "source", "encounter_date", "document_type", "setting",
+                      *(column for c in CRITERION_IDS for column in (c, f"{c}_value"))]
+"""The prior-authorisation view (prior_auth.csv): the checklist of each note read for it, a coverage aid."""
+
+
+def write_prior_auth_csv(rows: Iterable[AuditRow], out: TextIO) -> Iterator[AuditRow]:
+    """One row per note in the prior-authorisation view (a referral, consult, H&P or pre-authorisation summary
+    whose checklist was read; models.prior_authorisation): each criterion's status and the value that decided
+    it. Passes every row on, so it shares the pass that writes results.csv."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(PRIOR_AUTH_COLUMNS)
+    for row in rows:
+        report = row.report
+        if report is not None and report.indications is not None and prior_authorisation(report):
+            criteria = report.indications.criteria
+            writer.writerow([csv_cell(cell) for cell in (
+                row.row, row.note_id, row.source, report.encounter_date or "",
+                report.encounter.document_type or "", report.indications.setting,
+                *(cell for c in CRITERION_IDS for cell in (
+                    criteria[c].status, "" if criteria[c].value is None else criteria[c].value)),
+            )])
         yield row

@@ -7,8 +7,9 @@ here and nowhere else. This layer may import ``notecheck.rules`` and ``notecheck
 
 from .normalize import Normalized, Normalizer
 from .pipeline import build_pipeline, normalize_newlines
+from .plain import PlainScanner
 from .scan import Mention, Modifier, NoteScan, Sentence
 from .scanner import Scanner
 
-__all__ = ["Mention", "Modifier", "Normalized", "Normalizer", "NoteScan", "Scanner", "Sentence", "build_pipeline",
-           "normalize_newlines"]
+__all__ = ["Mention", "Modifier", "Normalized", "Normalizer", "NoteScan", "PlainScanner", "Scanner", "Sentence",
+           "build_pipeline", "normalize_newlines"]

@@ -13,14 +13,11 @@ from typing import TYPE_CHECKING
 from ..rules import OTHER_SECTION, PatternSet
 from .pipeline import SPAN_GROUP, build_pipeline
 from .scan import Mention, Modifier, NoteScan, Sentence
-from .sections import SectionTitles
+from .sections import FieldEnds, SectionTitles
 from .sentences import TEXT
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
-
-_BLANK_LINE_START = re.compile(r"\n(?=[ \t]*\n)")  # every line break that a blank line follows
-_ITEM_LINE = re.compile(r"[ \t]*(?:\d{1,2}:\d{2}\b|[-*•]\s|\d{1,2}[.)]\s)")
 
 
 def _collapse(text: str) -> str:
@@ -54,38 +51,24 @@ class Scanner:
         return None
 
     @staticmethod
-    def _inline_field_end(text: str, body: int, token_starts: list[int], blank_starts: list[int]) -> int:
-        """A context field written on its header's line ('Indication: bilateral fractures') ends with its
-        paragraph, so a form's next block is not taken for indication, and with its own line where the next line
-        is an item of its own (a clock time, a bullet: 'Time out: 10:02 ...' then '10:10 needle inserted'); a
-        header alone on its line keeps its section up to the next header. Returns a token index (len(doc) when it
-        does not end early). ``blank_starts`` lists every line break a blank line follows, found once per note:
-        searching the rest of the note for each field made key=value exports (a field per line) quadratic."""
-        line_end = text.find("\n", body)
-        if line_end < 0 or not text[body:line_end].strip():
-            return len(token_starts)
-        if _ITEM_LINE.match(text, line_end + 1):
-            return bisect_left(token_starts, line_end + 1)
-        at = bisect_left(blank_starts, line_end)
-        if at == len(blank_starts):
-            return len(token_starts)
-        return bisect_left(token_starts, text.index("\n", blank_starts[at] + 1) + 1)
+    def _inline_field_end(field_ends: FieldEnds, body: int, token_starts: list[int]) -> int:
+        """sections.FieldEnds as a token index (len(doc) when the field does not end early)."""
+        end = field_ends(body)
+        return len(token_starts) if end is None else bisect_left(token_starts, end)
 
     def to_scan(self, doc: Doc) -> NoteScan:
         """Sentences with their section and role; mentions with sentence, modifiers and finding."""
         sections = []  # (start token, end token, category, title end token), in note order
         text = doc.user_data.get(TEXT) or doc.text
         token_starts = [token.idx for token in doc]
-        blank_starts: list[int] | None = None
+        field_ends = FieldEnds(text)
         for section in doc._.sections:
             category = section.category
             if category == OTHER_SECTION:
                 category = self.titles.category_of(doc[section.title_start : section.title_end].text)
             start, end = section.section_span
             if self.roles.get(category) == "context" and section.title_end < len(doc):
-                if blank_starts is None:
-                    blank_starts = [m.start() for m in _BLANK_LINE_START.finditer(text)]
-                end = min(end, self._inline_field_end(text, doc[section.title_end].idx, token_starts, blank_starts))
+                end = min(end, self._inline_field_end(field_ends, doc[section.title_end].idx, token_starts))
             sections.append((start, end, category, section.title_end))
         section_starts = [s[0] for s in sections]
 

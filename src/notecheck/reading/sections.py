@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from ..rules import OTHER_SECTION, SectionFile
+
+_BLANK_LINE_START = re.compile(r"\n(?=[ \t]*\n)")  # every line break that a blank line follows
+_ITEM_LINE = re.compile(r"[ \t]*(?:\d{1,2}:\d{2}\b|[-*•]\s|\d{1,2}[.)]\s)")
 
 
 def _words(title: str) -> str:
@@ -49,3 +53,29 @@ def section_pattern(titles: list[str]) -> str:
         rf"|(?<![^\n])[ \t]*(?-i:(?:{caps})(?:[ \t]+[A-Z/&(),'-]+)*)[ \t]*(?=\r?\n)"
     )
 
+
+
+class FieldEnds:
+    """Where context fields written on their header's line ('Indication: bilateral fractures') end, in one note:
+    with their paragraph, so a form's next block is not taken for indication, and with their own line where the
+    next line is an item of its own (a clock time, a bullet: 'Time out: 10:02 ...' then '10:10 needle inserted').
+    The note's blank lines are found once: searching the rest of the note for each field made key=value exports
+    (a field per line) quadratic."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._blank_starts: list[int] | None = None
+
+    def __call__(self, body: int) -> int | None:
+        """The character offset where the field whose value starts at ``body`` ends; None for a header alone on
+        its line, which keeps its section up to the next header."""
+        text = self.text
+        line_end = text.find("\n", body)
+        if line_end < 0 or not text[body:line_end].strip():
+            return None
+        if _ITEM_LINE.match(text, line_end + 1):
+            return line_end + 1
+        if self._blank_starts is None:
+            self._blank_starts = [m.start() for m in _BLANK_LINE_START.finditer(text)]
+        at = bisect_left(self._blank_starts, line_end)
+        return None if at == len(self._blank_starts) else text.index("\n", self._blank_starts[at] + 1) + 1

@@ -8,6 +8,7 @@ sentence punctuation, before inline capitalised headers and before tabbed items.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -43,6 +44,15 @@ def sentence_starts(doc: Doc) -> None:
     from spacy.attrs import SENT_START
 
     text = doc.user_data[TEXT] = doc.text  # Doc.text is rebuilt from every token on each access: keep it once
+    starts = start_flags(text, doc)
+    if starts:
+        doc.from_array([SENT_START], numpy.array(starts, dtype="int64").astype("uint64").reshape(-1, 1))
+
+
+def start_flags(text: str, doc: Sequence[Any]) -> list[int]:
+    """The rules of sentence_starts over any tokens with spaCy's ``text``, ``lower_``, ``idx``, ``i`` and
+    ``is_space``: 1 where a token starts a sentence, -1 where it continues one. The pipeline gives it spaCy's
+    tokens; a note read without the pipeline (reading/plain.py) gives it words found by a regex."""
     prev = None
     last_start = 0
     starts = [-1] * len(doc)  # SENT_START per token: 1 starts a sentence, -1 continues one
@@ -78,8 +88,7 @@ def sentence_starts(doc: Doc) -> None:
             starts[token.i] = 1
             last_start = token.i
         prev = token
-    if starts:
-        doc.from_array([SENT_START], numpy.array(starts, dtype="int64").astype("uint64").reshape(-1, 1))
+    return starts
 
 
 def _wrapped(text: str, prev: Any, token: Any) -> bool:

@@ -44,6 +44,30 @@ class Threshold(StrictModel):
 class Cue(Pattern):
     reason: str | None = Field(default=None, description="Why a mention it discounts did not count, in plain "
                                                          "words.")
+    scope: Literal["before", "after", "clause", "through", "document"] = Field(
+        default="before", description="Where the cue is looked for: in the words before the mention in its "
+                                      "sentence; in the words after it, to the next , ; . or parenthesis; anywhere in "
+                                      "the mention's clause (bounded by , ; . ( ) 'and' 'but'); from the last ; "
+                                      "or . before it through the mention itself; or in "
+                                      "the whole note, once (the pattern anchors itself: a post-procedure "
+                                      "follow-up's title).")
+    unless: Regex | None = Field(default=None, description="The cue does not apply where the mention's sentence "
+                                                           "matches this (a hold planned on a stated day).")
+
+
+class Reads(StrictModel):
+    """Which notes the checklist reads: those that name a sacral augmentation (done, planned, requested or
+    considered) or a sacral fracture. A note naming neither is not read: the checklist is about a sacral
+    augmentation, and reading every note of an audit would cost a pipeline-free read of each."""
+
+    procedures: Regex = Field(description="Names of a sacral augmentation.")
+    site: Regex = Field(description="Sacral site words; a site within `within` characters of one of "
+                                    "fracture_on_imaging's terms names a sacral fracture.")
+    within: int = Field(default=80, ge=1, description="Most characters between the site and the fracture word, "
+                                                      "in one sentence.")
+    anchors: list[str] = Field(min_length=1, description="Lower-case substrings every name holds ('sacr'): a note "
+                                                         "with none is not searched.")
+    comment: str = Field(min_length=3)
 
 
 class ValueRule(StrictModel):
@@ -60,7 +84,19 @@ class ValueRule(StrictModel):
     near: int = Field(default=45, description="Most characters between a duration and the care it measures.")
     blockers: Regex | None = Field(default=None, description="Words between a duration and the care that make it "
                                                               "the duration of something else.")
+    since: Regex | None = Field(default=None, description="Words that date the start of the care ('since "
+                                                           "01/15/2024', 'since admission 9 days ago', 'starting "
+                                                           "05/07'): the care lasted from then to the note's date.")
     scored: Regex | None = Field(default=None, description="Score names compared with the threshold.")
+
+
+class Needs(StrictModel):
+    """What the note must name, somewhere and not discounted, for a criterion to be read at all."""
+
+    pattern: Regex
+    discount: list[str] = Field(default_factory=list, description="Cues (names under 'cues') that stop a mention "
+                                                                  "of the pattern counting.")
+    comment: str = Field(min_length=3)
 
 
 class Criterion(StrictModel):
@@ -86,6 +122,11 @@ class Criterion(StrictModel):
                                                                   "its title already meets.")
     hint: Regex | None = Field(default=None, description="Words that hint at the criterion where it is missing "
                                                          "(pain named without a score): grounds for a query.")
+    needs: Needs | None = Field(default=None, description="Read only where the note names this (a fracture not "
+                                                          "healed or denied, for its etiology).")
+    refers_back: Regex | None = Field(default=None, description="Words that stand for the criterion's term named "
+                                                                "in the sentence before ('She has been taking this "
+                                                                "for 10 days'): read as a mention of it.")
 
 
 class CriteriaSet(StrictModel):
@@ -96,6 +137,17 @@ class CriteriaSet(StrictModel):
     sources: list[Source] = Field(min_length=1)
     thresholds: dict[str, Threshold]
     inpatient: Cue
+    reads: Reads
+    procedure_sections: list[str] = Field(default_factory=list, description="Section categories that describe a "
+                                                                           "procedure performed (technique, "
+                                                                           "findings): a criterion skips them only "
+                                                                           "in a note that records a procedure; "
+                                                                           "in a referral or a consult a "
+                                                                           "'Clinical summary:' is narrative.")
+    document_date: list[Regex] = Field(default_factory=list, description="Labels of the note's own date, most "
+                                                                        "telling first ('Date of visit:', "
+                                                                        "'Prepared:'); durations since a date "
+                                                                        "are counted up to it.")
     numbers: dict[str, int]
     units_in_weeks: dict[str, float]
     cues: dict[str, Cue]
@@ -110,7 +162,7 @@ class CriteriaSet(StrictModel):
             if needed not in self.cues:
                 out.append(f"{label}: cues: {needed!r} is missing")
         for criterion in self.criteria:
-            for name in criterion.discount:
+            for name in [*criterion.discount, *(criterion.needs.discount if criterion.needs else [])]:
                 if name not in self.cues:
                     out.append(f"{label}: criterion {criterion.id!r} discount: {name!r} is not under 'cues'")
             for name in criterion.value.threshold if criterion.value else []:

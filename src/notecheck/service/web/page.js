@@ -6,7 +6,8 @@
   const VERDICT = {complete: "Complete", incomplete: "Incomplete", review: "Review: a person should read this note",
                    not_applicable: "Not applicable"};
   // What a mention counted as, in words: every colour on the page also says its meaning in text (WCAG 1.4.1).
-  const COUNTED = {documented: "documented", not_performed: "not performed", discounted: "not counted"};
+  const COUNTED = {documented: "documented", not_performed: "not performed", discounted: "not counted",
+                   below_threshold: "below threshold"};
   const STRENGTH = {documented: 3, not_performed: 2, discounted: 1};
   const PHRASES_SHOWN = 3;  // evidence phrases under an element row; the note view marks them all
   const PHRASE_WIDTH = 240; // characters of a long sentence shown around its first match
@@ -22,6 +23,8 @@
     }
     return [done + " (optional)", "neutral"];
   }
+  const CRITERION_STATUS = {documented: "documented", below_threshold: "below threshold", missing: "MISSING"};
+  const UNITS = {pain_severity: "/10", failed_conservative_care: " weeks"};
   let notes = [];      // loaded files: {name, text, report}
   let current = null;  // {noteId, text, profile, report}
 
@@ -132,6 +135,15 @@
       result.evidence.forEach((ev, index) => spans.push({id, label: result.label, ev, key: id + "-" + index,
                                                           start: at(ev.start), end: at(ev.end)}));
     }
+    // the checklist's counted statements, marked apart: a coverage aid, not evidence for the code
+    for (const [id, result] of Object.entries(report.indications ? report.indications.criteria : {})) {
+      result.evidence.forEach((ev, index) => {
+        if (ev.counted !== "discounted") {
+          spans.push({id: "ind-" + id, label: result.label + " (coverage aid)", ev, key: "ind-" + id + "-" + index,
+                      css: "indication", start: at(ev.start), end: at(ev.end)});
+        }
+      });
+    }
     spans.sort((a, b) => a.start - b.start || b.end - a.end);
     const groups = [];
     for (const span of spans) {
@@ -160,10 +172,12 @@
   }
 
   function noteMark(group, text) {
-    const strongest = group.spans.reduce((a, b) => (STRENGTH[b.ev.counted] > STRENGTH[a.ev.counted] ? b : a));
+    // an element's evidence outranks the checklist's statements, which are a coverage aid, not evidence
+    const strength = (span) => (span.css ? 0 : STRENGTH[span.ev.counted]);
+    const strongest = group.spans.reduce((a, b) => (strength(b) > strength(a) ? b : a));
     const counted = strongest.ev.counted;
     const labels = [...new Set(group.spans.map((span) => COUNTED[span.ev.counted]))];
-    const mark = el("mark", {class: counted, tabindex: "-1", "data-element": strongest.id, "data-counted": counted,
+    const mark = el("mark", {class: strongest.css || counted, tabindex: "-1", "data-element": strongest.id, "data-counted": counted,
                              "data-label": labels.join(", "), id: "ev-" + strongest.key});
     mark.textContent = text.slice(group.start, group.end);
     mark.title = group.spans.map((span) => span.label + ": " + COUNTED[span.ev.counted]
@@ -305,6 +319,7 @@
 
     const findings = report.findings.map((f) => el("li", {"data-kind": f.kind}, f.message));
     $("findings").replaceChildren(...(findings.length ? findings : [el("li", null, "None.")]));
+    renderChecklist(report.indications, first);
 
     const cards = queries.map((query) => {
       const body = queryText(query);
@@ -314,6 +329,39 @@
                 el("pre", null, body));
     });
     $("queries").replaceChildren(...(cards.length ? cards : [el("p", null, "None needed.")]));
+  }
+
+  // '8/10 (threshold 5)', '1.3 weeks (threshold 6)', 'MRI, 03/29/2024', as the worksheet words them
+  function valueWords(id, result) {
+    if (result.value === null || result.value === undefined) return "";
+    if (typeof result.value === "number") {
+      const threshold = result.threshold !== null && result.threshold !== undefined ? " (threshold " + result.threshold + ")" : "";
+      return (result.detail && id === "functional_impairment" ? result.detail : result.value + (UNITS[id] || "")) + threshold;
+    }
+    return result.detail && id === "fracture_on_imaging" ? result.detail : String(result.value);
+  }
+
+  function renderChecklist(block, marks) {
+    $("ind-panel").hidden = !block;
+    if (!block) return;
+    $("ind-notice").textContent = block.notice + " Set " + block.criteria_set + ", " + block.setting + " thresholds.";
+    $("ind-sources").textContent = "Sources: " + block.sources.join("; ");
+    if (!block.read) {
+      $("indications").replaceChildren(el("tr", null, el("td", {colspan: "3"},
+        "Not read: the note names no sacral augmentation or sacral fracture; every criterion is missing.")));
+      return;
+    }
+    $("indications").replaceChildren(...Object.entries(block.criteria).map(([id, result]) => {
+      const key = "ind-" + id;
+      const name = marks[key]
+        ? el("button", {type: "button", "data-criterion": id, "aria-label": result.label + ": show the statement"}, result.label)
+        : el("span", null, result.label);
+      if (marks[key]) name.addEventListener("click", () => jumpTo(marks[key], key));
+      return el("tr", {"data-criterion": id},
+        el("td", null, name),
+        el("td", {class: "st-" + result.status, "data-status": result.status}, CRITERION_STATUS[result.status]),
+        el("td", null, valueWords(id, result)));
+    }));
   }
 
   async function exportWorksheet() {
