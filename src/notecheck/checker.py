@@ -39,7 +39,7 @@ class Checker:
         self._max_bytes = max_bytes
         self._date = re.compile(self.patterns.sections.encounter_date, re.IGNORECASE)
         self._assess = Assessor(self.patterns, self.profile.elements)
-        self._normalize = Normalizer(self.patterns.normalize)
+        self._normalize = Normalizer(self.patterns.normalize, self.patterns.vocabulary())
         self._encounter = EncounterJudge(self.patterns.encounter)
 
     def _indication_reader(self, name: str | None) -> IndicationReader | None:

@@ -10,7 +10,8 @@ from .criteria import CRITERION_IDS, CRITERION_STATUSES, DEFAULT_INDICATIONS, Cr
 from .loader import default_patterns_dir, json_files, load_patterns
 from .patternset import PatternSet
 from .regex import flexible_spaces, regex_source
-from .schema import (ELEMENT_IDS, IGNORE, OTHER_SECTION, EncounterFile, NormalizeFile, Profile, QueryTemplate, Rule,
+from .schema import (ELEMENT_IDS, IGNORE, OTHER_SECTION, EncounterFile, NormalizeFile, OcrRepair, PlaceholderRule,
+                     Profile, QueryTemplate, Rule,
                      SectionFile)
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "Criterion",
     "EncounterFile",
     "NormalizeFile",
+    "OcrRepair",
+    "PlaceholderRule",
     "PatternSet",
     "Profile",
     "QueryTemplate",

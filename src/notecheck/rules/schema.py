@@ -135,7 +135,7 @@ class QueryTemplate(StrictModel):
     """One gap type's query: a neutral question and, where choices would not lead, the options."""
 
     gap: Literal["missing_required", "laterality_undetermined", "laterality_conflict", "volume_one_side",
-                 "specimen_source", "when_performed_hint", "indication_hint"]
+                 "specimen_source", "when_performed_hint", "indication_hint", "unfilled_placeholder"]
     element: str | None = None
     topic: str
     comment: str = Field(min_length=3)
@@ -149,7 +149,8 @@ class NormalizeRule(StrictModel):
     literal: str = Field(min_length=1)
     pattern: Regex
     to: str = Field(description="replacement; \\g<name> puts back a named group of the pattern")
-    when: Literal["always", "dictated"] = Field(description="'dictated': only in notes that show dictation")
+    when: Literal["always", "dictated", "ocr"] = Field(
+        description="'dictated': only in notes that show dictation; 'ocr': only in notes that show OCR damage")
     comment: str = Field(min_length=3)
 
     @model_validator(mode="after")
@@ -165,10 +166,45 @@ class DictationSignal(Pattern):
     min_count: int = Field(ge=1)
 
 
+class OcrConfusion(StrictModel):
+    """A confusion OCR makes: it reads ``meant`` as ``seen`` (lower case; 'rn' for 'm', '1' for 'l')."""
+
+    seen: str = Field(min_length=1)
+    meant: str = Field(min_length=1)
+    comment: str = Field(min_length=3)
+
+
+class OcrRepair(StrictModel):
+    """Repair of OCR damage: in a note that shows it (signal), a token that is not a word is replaced by the word
+    that the listed confusions lead to; shapes that look damaged but are not (protected) never change."""
+
+    signal: DictationSignal
+    confusions: list[OcrConfusion] = Field(min_length=1)
+    protected: Pattern
+    vocabulary: list[str] = Field(description="domain words beside those every rule literal and section title "
+                                              "gives, so 'sacroplasty' or 'mL' is a word")
+    vocabulary_comment: str = Field(min_length=3)
+
+
+class PlaceholderRule(StrictModel):
+    """A template placeholder left unfilled ('[LEFT/RIGHT]', '{VOLUME}', 'Select: Yes/No', '***'): it documents
+    nothing, and the note gets a finding naming its subject (the rule's, else the field it stands in)."""
+
+    literal: str = Field(min_length=1)
+    pattern: Regex
+    subject: str | None = Field(default=None, description="what the field asks for ('side', 'volume'); none: "
+                                                          "the label of the field it stands in")
+    finding: str = Field(default="template field left unfilled: {subject}",
+                         description="the finding's words; {subject} is replaced")
+    comment: str = Field(min_length=3)
+
+
 class NormalizeFile(StrictModel):
     description: str
     dictation_signal: DictationSignal
     rules: list[NormalizeRule]
+    ocr: OcrRepair | None = None
+    placeholders: list[PlaceholderRule] = Field(default_factory=list)
 
 
 class DocumentType(Pattern):
