@@ -94,7 +94,7 @@ class Checker:
         scan = self.scan(text)
         date = self._date.search(scan.text, 0, HEADER_CHARS)
         encounter_date = date.group(1) if date else None
-        encounter = self._encounter(scan.text)
+        encounter = self._encounter(scan.text, encounter_date)
         indications = self._indications(scan) if self._indications else None
         if scan.prescreened:
             return self._prescreened.model_copy(update={"note_id": note_id, "encounter_date": encounter_date,

@@ -166,6 +166,8 @@ class Assessor:
                      for e, f in patterns.elements.items() if f.cue}
         self.affirmation = re.compile(patterns.sections.field_affirmation, re.IGNORECASE)
         self.ticked = re.compile(patterns.marks["CHECKED"] + r"\s*(?:bilateral|both)", re.IGNORECASE)
+        self.removals = {e: re.compile(f.removal.pattern, re.IGNORECASE)
+                         for e, f in patterns.elements.items() if f.removal}
 
     def __call__(self, scan: NoteScan) -> Assessment:
         return _assess(scan, self)
@@ -176,7 +178,7 @@ def _assess(scan: NoteScan, rules: Assessor) -> Assessment:
     """Judge every mention and derive each element's status, evidence and sides."""
     judged = _judge(scan, rules)
     per_element = _per_element(judged)
-    ledger = build_ledger(per_element, *_side_statements(judged))
+    ledger = build_ledger(per_element, *_side_statements(judged), removals=_removals(per_element, rules))
     statuses, needle_sides, cement_sides = _statuses(per_element, ledger, scan, rules)
     # the label rules' 'sacral procedure': sacral cement documented, or a sacral augmentation named as done; in
     # a sacral biopsy, ablation, screw fixation or an augmentation aborted before any cement, nothing counts
@@ -220,6 +222,18 @@ def _per_element(judged: list[Judged]) -> dict[str, list[Judged]]:
     if not any(i.counted == "documented" for e in _ACTS for i in per_element[e]):
         per_element["imaging_guidance"] = _guides_nothing(per_element["imaging_guidance"])
     return per_element
+
+
+def _removals(per_element: dict[str, list[Judged]], rules: Assessor) -> frozenset[int]:
+    """Mentions whose sentence only takes the device out: with the removal words gone, no act is stated."""
+    out = set()
+    for element, removal in rules.removals.items():
+        cue = rules.cues.get(element, (None, ""))[0]
+        for item in per_element[element]:
+            text = item.sentence.text
+            if removal.search(text) and (cue is None or not cue.search(removal.sub(" ", text))):
+                out.add(id(item))
+    return frozenset(out)
 
 
 def _side_statements(judged: list[Judged]) -> tuple[list[Judged], list[Judged], list[Judged], list[Judged]]:

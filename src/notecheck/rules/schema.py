@@ -61,6 +61,8 @@ class ElementFile(StrictModel):
     description: str
     rules: list[Rule] = Field(min_length=1)
     cue: Cue | None = None
+    removal: Pattern | None = Field(default=None, description="words of taking the device out: a sentence that only "
+                                                              "says them fills a side, never overrides it")
 
 
 class MarksFile(StrictModel):
@@ -211,11 +213,26 @@ class DocumentType(Pattern):
     label: str
 
 
+class EarlierProcedure(Pattern):
+    """A statement that the procedure was done on a date (named group 'date'); earlier than the document's own
+    date, it makes the document one about an earlier procedure, unless the heading matches ``exempt``."""
+
+    label: str
+    exempt: Regex
+
+    @model_validator(mode="after")
+    def _has_date(self) -> EarlierProcedure:
+        if "date" not in re.compile(self.pattern).groupindex:
+            raise ValueError("pattern: needs a named group 'date'")
+        return self
+
+
 class EncounterFile(StrictModel):
     description: str
     heading_lines: int = Field(gt=0)
     document_types: dict[str, DocumentType]
     procedure_record: Pattern
+    earlier_procedure: EarlierProcedure | None = None
 
 
 class Profile(StrictModel):
