@@ -22,11 +22,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from ..models import ElementResult, Evidence, LedgerEntry, Side
+from ..models import ElementResult, Evidence, Finding, LedgerEntry, Side
 from ..reading import Mention, NoteScan
 from ..rules import ELEMENT_IDS, PatternSet
 from .judged import BOTH, SITE_KIND, Effects, Judged
 from .ledger import FIELD_CHARS, Ledger, build_ledger
+from .placeholders import unfilled
 from .sites import distance
 from .walker import Walker
 
@@ -50,6 +51,7 @@ class Assessment:
     judged: list[Judged] = field(default_factory=list)
     other_procedures: list[Judged] = field(default_factory=list)
     codes: list[Judged] = field(default_factory=list)
+    placeholders: list[Finding] = field(default_factory=list)
 
 
 def _effects(patterns: PatternSet) -> Effects:
@@ -197,6 +199,7 @@ def _assess(scan: NoteScan, rules: Assessor) -> Assessment:
         other_procedures=[_with_level(i, scan) for i in judged
                           if i.mention.category == "other_procedure" and i.counted == "documented"],
         codes=[i for i in judged if i.mention.layer == "coding"],
+        placeholders=unfilled(scan),
     )
 
 

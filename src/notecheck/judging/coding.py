@@ -86,6 +86,8 @@ def build_report(note_id: str, assessment: Assessment, profile: Profile, profile
             evidence=assessment.declared_sides[:2],
         ))
     findings.extend(_other_site_findings(assessment))
+    if encounter.procedure_recorded:
+        findings.extend(assessment.placeholders)  # a field left unfilled: the subject of a query
     if code is not None:
         seen: set[str] = set()
         for item in assessment.codes:

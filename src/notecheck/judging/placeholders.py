@@ -1,0 +1,52 @@
+"""Template fields left unfilled: every placeholder the normaliser masked, as a finding a coder can act on.
+
+A placeholder documents nothing (normalisation reads it as the blank '***', so no side and no answer is taken from
+it); it is itself a finding: 'template field left unfilled: side' where '[LEFT/RIGHT]' stood, 'biopsy' where
+'Biopsy: Select: Yes/No' did. Only fields about the procedure are reported: a side or volume variable, or a blank
+in a sentence that names an element, a sacral site or a side ('Referring: ***' is not a coding matter).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+from ..models import Evidence, Finding
+from ..reading import NoteScan
+
+KIND = "unfilled_placeholder"
+REASON = "template placeholder left unfilled"
+_LABEL = re.compile(r"([A-Za-z][\w /()&'-]{0,40}?)[ \t]*:[ \t]*$")
+_ABOUT_PROCEDURE = ("sacral", "sacral_procedure")
+
+
+def unfilled(scan: NoteScan) -> list[Finding]:
+    """One finding per unfilled placeholder that concerns the procedure, in note order."""
+    placeholders = scan.normalized.placeholders if scan.normalized else ()
+    starts = [s.start for s in scan.sentences]
+    findings: list[Finding] = []
+    for placeholder in placeholders:
+        index = bisect_right(starts, placeholder.start) - 1
+        if index < 0:
+            continue
+        sentence = scan.sentences[index]
+        mentions = [m for m in scan.mentions if m.sentence == index]
+        if placeholder.subject not in ("side", "volume") and not any(
+                m.layer in ("element", "side") or m.category in _ABOUT_PROCEDURE for m in mentions):
+            continue
+        line_start = scan.text.rfind("\n", 0, placeholder.start) + 1
+        label = _LABEL.search(scan.text, line_start, placeholder.start)
+        subject = placeholder.subject or (label.group(1).strip().lower() if label else "text")
+        # the element whose field this is: 'Biopsy: Select: Yes/No' (a side or volume variable asks for those)
+        element = next((m.category for m in mentions if m.layer == "element" and label is not None
+                        and label.start(1) <= m.start < placeholder.start), None) \
+            if placeholder.subject not in ("side", "volume") else None
+        quote = scan.quote(placeholder.start, placeholder.end, sentence.start, sentence.end)
+        message = placeholder.finding.format(subject=subject)
+        message = f"{message[:1].upper()}{message[1:]} ('{quote['text']}', line {quote['line']})."
+        if any(f.message == message for f in findings):
+            continue
+        evidence = Evidence(**quote, section=sentence.section, modifiers=[], sides=[],  # type: ignore[arg-type]
+                            counted="discounted", reason=REASON)
+        findings.append(Finding(kind=KIND, element=element, message=message, evidence=[evidence]))
+    return findings
