@@ -259,7 +259,8 @@ def _side_statements(judged: list[Judged]) -> tuple[list[Judged], list[Judged], 
             exclusions.append(i)
     # a side said not to be done at all ('Left side not treated.', 'No intervention to the right side.') denies
     # its needle too; a side word negated inside a sentence about the act ('no cement in the left') does not
-    acts_in = {i.sentence.index for i in judged if i.mention.layer == "element"}
+    # (imaging is no act on a side: 'under fluoroscopy the right side was abandoned' denies the right side)
+    acts_in = {i.sentence.index for i in judged if i.mention.layer == "element" and i.mention.category in _ACTS}
     side_denials = [i for i in exclusions if i.mention.category == "untreated" or i.sentence.index not in acts_in]
     return repeats, treated, exclusions, side_denials
 

@@ -2,8 +2,8 @@
 
 A placeholder documents nothing (normalisation reads it as the blank '***', so no side and no answer is taken from
 it); it is itself a finding: 'template field left unfilled: side' where '[LEFT/RIGHT]' stood, 'biopsy' where
-'Biopsy: Select: Yes/No' did. Only fields about the procedure are reported: a side or volume variable, or a blank
-in a sentence that names an element, a sacral site or a side ('Referring: ***' is not a coding matter).
+'Biopsy: Select: Yes/No' did. A signed note with a field nobody filled is a finding whatever the field; the
+element is named only where the blank is that element's field, which is what a query may ask about.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from ..reading import NoteScan
 KIND = "unfilled_placeholder"
 REASON = "template placeholder left unfilled"
 _LABEL = re.compile(r"([A-Za-z][\w /()&'-]{0,40}?)[ \t]*:[ \t]*$")
-_ABOUT_PROCEDURE = ("sacral", "sacral_procedure")
 
 
 def unfilled(scan: NoteScan) -> list[Finding]:
@@ -31,9 +30,6 @@ def unfilled(scan: NoteScan) -> list[Finding]:
             continue
         sentence = scan.sentences[index]
         mentions = [m for m in scan.mentions if m.sentence == index]
-        if placeholder.subject not in ("side", "volume") and not any(
-                m.layer in ("element", "side") or m.category in _ABOUT_PROCEDURE for m in mentions):
-            continue
         line_start = scan.text.rfind("\n", 0, placeholder.start) + 1
         label = _LABEL.search(scan.text, line_start, placeholder.start)
         subject = placeholder.subject or (label.group(1).strip().lower() if label else "text")
