@@ -27,6 +27,7 @@ class EncounterJudge:
         self.types = re.compile("|".join(f"(?P<{name}>{t.pattern})" for name, t in rules.document_types.items()),
                                 re.IGNORECASE | re.MULTILINE)
         self.labels = {name: t.label for name, t in rules.document_types.items()}
+        self.quoting = {name for name, t in rules.document_types.items() if t.quotes_records}
         self.record = re.compile(rules.procedure_record.pattern, re.IGNORECASE)
         earlier = rules.earlier_procedure
         self.earlier = re.compile(earlier.pattern, re.IGNORECASE) if earlier else None
@@ -40,7 +41,7 @@ class EncounterJudge:
             return Encounter(procedure_recorded=True, document_type=None)
         name, label, line = found
         evidence = [f"{label}: {line}"]
-        record = self.record.search(text)
+        record = None if name in self.quoting else self.record.search(text)
         if record is not None:
             evidence.append(f"procedure record: {_line_at(text, record.start())}")
         return Encounter(procedure_recorded=record is not None, document_type=name, evidence=evidence)

@@ -211,6 +211,9 @@ class NormalizeFile(StrictModel):
 
 class DocumentType(Pattern):
     label: str
+    quotes_records: bool = Field(default=False, description="a document of this type quotes procedure records "
+                                                            "(a review quoting the op note): their structure never "
+                                                            "makes it one")
 
 
 class EarlierProcedure(Pattern):
