@@ -18,7 +18,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..rules import NormalizeFile
+from ..rules import NormalizeFile, union
 from .markup import HL7, MARKDOWN, Edit, hl7_edits, markdown_edits, table_edits
 from .repair import HYPHEN_WRAP, OcrRepairer, Words, hyphen_edits
 
@@ -200,16 +200,14 @@ class Normalizer:
         self.dictation_min = rules.dictation_signal.min_count
         self.always = [(re.compile(r.pattern, re.IGNORECASE), r.to) for r in rules.rules if r.when == "always"]
         # one search tells whether any 'always' rule applies: most notes need none of them
-        self.any_always = re.compile("|".join(f"(?:{r.pattern})" for r in rules.rules if r.when == "always")
-                                     or "(?!)", re.IGNORECASE)
+        self.any_always = union([r.pattern for r in rules.rules if r.when == "always"])
         self.dictated = [(re.compile(r.pattern, re.IGNORECASE), r.to) for r in rules.rules if r.when == "dictated"]
-        self.ocr_rules = [(re.compile(r.pattern), r.to) for r in rules.rules if r.when == "ocr"]
+        self.ocr_rules = [(re.compile(r.pattern, re.IGNORECASE), r.to) for r in rules.rules if r.when == "ocr"]
         own = frozenset(w.lower() for w in rules.ocr.vocabulary) if rules.ocr else frozenset()
         self.words = Words(vocabulary | own)
         self.ocr = OcrRepairer(rules.ocr, self.words) if rules.ocr else None
         self.placeholder_rules = rules.placeholders
-        self.placeholders = re.compile("|".join(f"(?P<p{i}>{r.pattern})" for i, r in enumerate(rules.placeholders))
-                                       or "(?!)", re.IGNORECASE)
+        self.placeholders = union([r.pattern for r in rules.placeholders], named=True)
 
     def __call__(self, text: str) -> Normalized:
         note = _Passes(text)
