@@ -168,6 +168,7 @@ class Assessor:
                      for e, f in patterns.elements.items() if f.cue}
         self.affirmation = re.compile(patterns.sections.field_affirmation, re.IGNORECASE)
         self.ticked = re.compile(patterns.marks["CHECKED"] + r"\s*(?:bilateral|both)", re.IGNORECASE)
+        self.boxes = re.compile(f"(?P<unchecked>{patterns.marks['UNCHECKED']})|{patterns.marks['CHECKED']}")
         self.removals = {e: re.compile(f.removal.pattern, re.IGNORECASE)
                          for e, f in patterns.elements.items() if f.removal}
 
@@ -199,7 +200,7 @@ def _assess(scan: NoteScan, rules: Assessor) -> Assessment:
         other_procedures=[_with_level(i, scan) for i in judged
                           if i.mention.category == "other_procedure" and i.counted == "documented"],
         codes=[i for i in judged if i.mention.layer == "coding"],
-        placeholders=unfilled(scan),
+        placeholders=unfilled(scan, rules.boxes),
     )
 
 

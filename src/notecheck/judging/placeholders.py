@@ -19,8 +19,9 @@ REASON = "template placeholder left unfilled"
 _LABEL = re.compile(r"([A-Za-z][\w /()&'-]{0,40}?)[ \t]*:[ \t]*$")
 
 
-def unfilled(scan: NoteScan) -> list[Finding]:
-    """One finding per unfilled placeholder that concerns the procedure, in note order."""
+def unfilled(scan: NoteScan, boxes: re.Pattern[str]) -> list[Finding]:
+    """One finding per unfilled placeholder, in note order. A blank after an unticked option ('[ ] Other: ___')
+    was not to be filled: ``boxes`` finds template boxes, its group 'unchecked' the empty ones."""
     placeholders = scan.normalized.placeholders if scan.normalized else ()
     starts = [s.start for s in scan.sentences]
     findings: list[Finding] = []
@@ -31,6 +32,11 @@ def unfilled(scan: NoteScan) -> list[Finding]:
         sentence = scan.sentences[index]
         mentions = [m for m in scan.mentions if m.sentence == index]
         line_start = scan.text.rfind("\n", 0, placeholder.start) + 1
+        box = None
+        for box in boxes.finditer(scan.text, line_start, placeholder.start):
+            pass
+        if box is not None and box.group("unchecked"):
+            continue
         label = _LABEL.search(scan.text, line_start, placeholder.start)
         subject = placeholder.subject or (label.group(1).strip().lower() if label else "text")
         # the element whose field this is: 'Biopsy: Select: Yes/No' (a side or volume variable asks for those)
