@@ -133,7 +133,6 @@ def _row_edits(text: str, start: int, end: int, header: list[str]) -> list[Edit]
 
 
 _SEGMENT = re.compile(r"(?m)^[ \t]*(?P<name>[A-Z][A-Z0-9]{2})(?P<sep>[|])(?P<rest>[^\n]*)$")
-_TEXT_ONLY = {"TX", "FT", ""}
 _CODED = {"CE", "CWE", "CNE", "CF"}
 HL7 = re.compile(r"(?:^|\n)[ \t]*MSH\|")
 
