@@ -144,3 +144,26 @@ def test_cancelled_orders_and_cancel_notifications_are_not_checked() -> None:
     assert (cancelled.note_id, cancelled.error) == ("SYN-ORD-2", "order cancelled (OBR-25 'X'): not checked")
     assert (notification.note_id, notification.error) == (
         "SYN-DOC-3", "document cancel notification (MDM^T11): not checked")
+
+
+def test_structured_obx_values_read_as_field_lines(checker) -> None:
+    """NM and CE/CWE values are facts ('Cement volume left: 4.0 mL'); an ST value keeps its OBX-3 label. A
+    bilateral procedure recorded only in them is 0201T, as it would be written in prose (issue 20)."""
+    message = ("MSH|^~\\&|A|B|C|D|20261201||ORU^R01|SYN-20|P|2.5.1\rOBR|1||SYN-ORD-20|SACRO^Sacroplasty\r"
+               "OBX|1|CWE|GUID^Guidance^L||FL^Fluoroscopy-guided^L||||||F\r"
+               "OBX|2|ST|NDL^Needles^L||11G needles, right and left sacral alae||||||F\r"
+               "OBX|3|NM|CEMVOL^Cement volume left^L||4.0|mL^milliliter^UCUM|||||F\r"
+               "OBX|4|NM|CEMVOL^Cement volume right^L||3.5|mL|||||F\r"
+               "OBX|5|CWE|BX^Bone biopsy^L||N^No^HL70136||||||F\r"
+               "OBX|6|TX|NARR^Narrative^L||Sacroplasty, PMMA injected under fluoroscopy.||||||F\r"
+               "OBX|7|DT|DOS^Date^L||20261201||||||F\r")
+    (item,) = hl7_items(message, source="x")
+    assert item.note is not None
+    assert item.note.text.split("\n") == [
+        "Guidance: Fluoroscopy-guided", "Needles: 11G needles, right and left sacral alae",
+        "Cement volume left: 4.0 mL", "Cement volume right: 3.5 mL", "Bone biopsy: No",
+        "Sacroplasty, PMMA injected under fluoroscopy."]
+    assert item.note.flags == ("skipped 1 OBX segment(s) whose value type is not text",)
+    report = checker.check_text(item.note.text, note_id=item.note_id)
+    assert report.suggested_code == "0201T"
+    assert report.elements["bone_biopsy"].status == "not_performed"

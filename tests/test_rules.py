@@ -66,3 +66,21 @@ def test_importing_notecheck_registers_nothing_and_keeps_warnings() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
     assert proc.returncode == 0, proc.stderr.decode()
+
+
+def test_a_union_tried_where_its_rules_can_start_finds_what_the_plain_union_finds() -> None:
+    """rules.union() adds a lookahead on the characters its rules can start with; it must find the same matches
+    as the plain alternation, and give up the lookahead where a start cannot be told ('\\w', an optional start)."""
+    import re
+
+    from notecheck.rules import first_chars, load_patterns, union
+
+    patterns = [r.pattern for r in load_patterns().normalize.placeholders]
+    text = ("Side: [LEFT/RIGHT] {VOLUME} mL @SIDE@ Biopsy: SELECT: yes/no *** ___ {Blank::x} [illegible word] "
+            "{LEVEL} <<side>> plain text [X] checked")
+    plain = re.compile("|".join(f"(?P<p{i}>{p})" for i, p in enumerate(patterns)), re.IGNORECASE)
+    fast = union(patterns, named=True)
+    assert [(m.span(), m.lastgroup) for m in fast.finditer(text)] == [
+        (m.span(), m.lastgroup) for m in plain.finditer(text)]
+    assert first_chars(r"\bselect") == frozenset("sS")
+    assert first_chars(r"\w+ing") is None and first_chars(r"a?b") == frozenset("aAbB")

@@ -46,7 +46,7 @@ class Checker:
         self.max_chars = GROWTH * (max_bytes or SPACY_MAX_LENGTH)
         self._date = re.compile(self.patterns.sections.encounter_date, re.IGNORECASE)
         self._assess = Assessor(self.patterns, self.patterns.profiles[DEFAULT_CODE].elements)
-        self._normalize = Normalizer(self.patterns.normalize)
+        self._normalize = Normalizer(self.patterns.normalize, self.patterns.vocabulary())
         self._encounter = EncounterJudge(self.patterns.encounter)
         self._plain = PlainScanner(self.patterns.sections)
 
@@ -105,7 +105,7 @@ class Checker:
         scan = self.scan(text)
         date = self._date.search(scan.text, 0, HEADER_CHARS)
         encounter_date = date.group(1) if date else None
-        encounter = self._encounter(scan.text)
+        encounter = self._encounter(scan.text, encounter_date)
         if scan.prescreened:
             base = self._prescreened if code is None else self._prescreened_report(code)
             report = base.model_copy(update={"note_id": note_id, "encounter_date": encounter_date,

@@ -1,6 +1,10 @@
-"""Data-driven element cases, sqlfluff style: one JSON case file per element under tests/cases/.
+"""Data-driven cases, sqlfluff style: one JSON case file per element, and one per class of text as it arrives
+(OCR, placeholders, Markdown, hard wraps, a side abandoned, aborted logs, HL7 saved as text, documents about an
+earlier procedure), under tests/cases/.
 
-Each case is a short note and what the checker must conclude; adding a trap means adding a case, not code.
+Each case is a short note and what the checker must conclude; adding a trap means adding a case, not code. An
+expectation may name its own element; 'reads' and 'unchanged' are words the canonical text must hold (a repair
+made, or a look-alike left alone), 'no_findings' finding kinds the report must not have.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ def _cases() -> list:
 def test_case(checker, element, case) -> None:
     report = checker.check_text(case["text"], note_id=case["name"])
     expect = case["expect"]
+    element = expect.get("element", element)
     if "status" in expect:
         result = report.elements[element]
         assert result.status == expect["status"], [e.model_dump() for e in result.evidence]
@@ -36,6 +41,13 @@ def test_case(checker, element, case) -> None:
             assert getattr(report, key) == expect[key], (key, report.findings)
     for kind in expect.get("findings", []):
         assert kind in {f.kind for f in report.findings}, report.findings
+    for kind in expect.get("no_findings", []):
+        assert kind not in {f.kind for f in report.findings}, report.findings
+    words = expect.get("reads", []) + expect.get("unchanged", [])
+    if words:
+        canonical = " ".join(checker.scan(case["text"]).text.split())
+        for word in words:
+            assert word in canonical, canonical
 
 
 def test_every_element_has_a_case_file() -> None:

@@ -140,9 +140,9 @@ def test_prior_authorisation_view_runs_in_headless_chromium(checker: Checker, tm
     assert card.index("Indications checklist") < card.index("<th>Element</th>")
     assert "Prior-authorisation checklists" in page and "prior authorisation (1)" in page
 
-    binary = _chromium()
+    binary = chromium()
     (tmp_path / "audit.html").write_text(page, encoding="utf-8")
-    dom = _run_chromium(binary, tmp_path / "profile", "--dump-dom",
+    dom = run_chromium(binary, tmp_path / "profile", "--dump-dom",
                         (tmp_path / "audit.html").as_uri() + "#prior_auth").stdout
     assert 'data-ready="1"' in dom and "1 of 2 notes shown" in dom
     assert re.findall(r'<article [^>]*id="row-(\d)"[^>]*\bhidden\b', dom) == ["1"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from notecheck.reading import Normalizer
@@ -54,3 +56,29 @@ def test_report_evidence_points_into_the_original(checker) -> None:
     cement = report.elements["cement_injection"].evidence[0]
     assert cement.text == "P M M A"
     assert report.elements["bone_biopsy"].status == "not_performed"
+
+
+@pytest.mark.parametrize("raw", [
+    "FAX 02/03/2024 FROM: RIDGE IR  PAGE 1/1\nPR0CEDURE: Sacrop1asty, bi1at-\n\n   Page 1 of 2\n\neral. Cernent 3 mL.",
+    "## Procedure\n**Cement:** 3 mL\n\n| Side | Cement |\n|---|---|\n| Right | 3.0 mL |\n| Left | -- |\n",
+    "MSH|^~\\&|A|B|C|D|20240301||ORU^R01|M|P|2.5\nOBX|1|NM|CEMVOL^Cement volume left^L||4.0|mL|||||F",
+    "PROCEDURE: [LEFT/RIGHT] sacroplasty, {VOLUME} mL. Biopsy: Select: Yes/No",
+])
+def test_every_canonical_word_leads_back_into_the_note(normalize: Normalizer, raw: str) -> None:
+    """Repairs, inserted table labels, HL7 field lines and masked placeholders all map back to words of the
+    note as written, never outside it."""
+    result = normalize(raw)
+    assert result.passes
+    for match in re.finditer(r"\w+", result.text):
+        first, last = result.to_original(match.start(), match.end())
+        assert 0 <= first <= last <= len(raw)
+
+
+def test_holdout7_evidence_quotes_the_note_as_written(checker, root) -> None:
+    for path in sorted((root / "tests" / "holdout7").glob("*.txt")):
+        note = path.read_text(encoding="utf-8")
+        report = checker.check_text(note, note_id=path.stem)
+        quoted = [e for r in report.elements.values() for e in r.evidence]
+        quoted += [e for f in report.findings for e in f.evidence]
+        for evidence in quoted:
+            assert note[evidence.start : evidence.end] == evidence.text, (path.stem, evidence.text)

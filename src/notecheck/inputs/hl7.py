@@ -27,7 +27,10 @@ _CHUNK = 1 << 16
 # MSH-18 (HL7 table 0211) -> Python codec; an empty MSH-18 means the sender's default, read as UTF-8.
 CHARSETS = {"": "utf-8", "ASCII": "ascii", "UNICODE UTF-8": "utf-8", "UTF-8": "utf-8",
             **{f"8859/{n}": f"iso8859-{n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 15)}}
-TEXT_TYPES = ("TX", "FT", "ST", "")  # OBX-2 value types that carry note text; blank is read as text too
+TEXT_TYPES = ("TX", "FT", "")  # OBX-2 value types that carry note text; blank is read as text too
+# value types read as a field line 'label: value unit' (OBX-3's text, OBX-5, OBX-6): a number, a coded value's
+# text, a short string. 'CEMVOL^Cement volume left||4.0|mL' says what the narrative may not.
+FIELD_TYPES = ("NM", "CE", "CWE", "ST")
 # Escape sequences HL7 2.x defines for text (section 2.7): delimiters, highlighting, formatting, hex bytes.
 _KNOWN_ESCAPE = re.compile(r"[FSTRE]|[HN]|\.(br|fi|nf|ce|(sp|in|ti|sk)([+-]?[0-9]{1,9})?)|X([0-9A-Fa-f]{2})+")
 _REPEATED = {"sp": 1, "in": 4, "ti": 4, "sk": 1}  # characters python-hl7 writes per count of each command
@@ -295,7 +298,8 @@ def _withdrawn(fields: _Fields) -> str | None:
 
 
 def _obx_lines(fields: _Fields) -> tuple[list[str], str | None, int]:
-    """The text lines in OBX-1 order, or the reason there are none; also how many non-text OBX were skipped."""
+    """The text lines in OBX-1 order, or the reason there are none; also how many OBX of other types were
+    skipped. Text types give their text; NM, CE/CWE and ST give 'label: value unit'."""
     try:
         segments = fields.message.segments("OBX")
     except KeyError:
@@ -303,16 +307,33 @@ def _obx_lines(fields: _Fields) -> tuple[list[str], str | None, int]:
     numbered: list[tuple[int, str]] = []
     skipped = 0
     for segment in segments:
-        if _field_text(segment, 2).upper() not in TEXT_TYPES:
+        kind = _field_text(segment, 2).upper()
+        if kind not in TEXT_TYPES and kind not in FIELD_TYPES:
             skipped += 1
             continue
         raw = "\n".join(str(repetition) for repetition in segment(5)) if len(segment) > 5 else ""
-        text = fields.unescape(raw, "OBX-5", f"OBX {_field_text(segment, 1)}: ")
+        if kind in ("CE", "CWE"):
+            raw = _component(fields.message, segment, 5, 2) or _component(fields.message, segment, 5, 1)
+        text = fields.unescape(raw, "OBX-5", f"OBX {_field_text(segment, 1)}: ") if raw else ""
+        if kind in FIELD_TYPES:
+            label = _component(fields.message, segment, 3, 2) or _component(fields.message, segment, 3, 1)
+            if not label and kind != "ST":  # a bare number or code says nothing without what it measures
+                skipped += 1
+                continue
+            unit = _component(fields.message, segment, 6, 1) if kind == "NM" else ""
+            text = f"{label}: {text.strip()} {unit}".strip() if label else text
         numbered.append((int(_field_text(segment, 1)), text.replace("\r\n", "\n").replace("\r", "\n")))
     lines = [text for _, text in sorted(numbered, key=lambda pair: pair[0])]
     if not any(line.strip() for line in lines):
         return [], f"no OBX text: {len(segments)} OBX segment(s), none with a text value in OBX-5", skipped
     return lines, None, skipped
+
+
+def _component(message: hl7.Message, segment: hl7.Segment, field: int, component: int) -> str:
+    """One component of a segment's field (its first repetition), as sent; '' when absent."""
+    repetition = _field_text(segment, field).split(message.separators[2])[0]
+    parts = repetition.split(message.separators[3])
+    return parts[component - 1].strip() if component <= len(parts) else ""
 
 
 def _field_text(segment: hl7.Segment, field: int) -> str:

@@ -22,11 +22,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from ..models import ElementResult, Evidence, LedgerEntry, Side
+from ..models import ElementResult, Evidence, Finding, LedgerEntry, Side
 from ..reading import Mention, NoteScan
 from ..rules import ELEMENT_IDS, PatternSet
 from .judged import BOTH, SITE_KIND, Effects, Judged
 from .ledger import FIELD_CHARS, Ledger, build_ledger
+from .placeholders import unfilled
 from .sites import distance
 from .walker import Walker
 
@@ -50,6 +51,7 @@ class Assessment:
     judged: list[Judged] = field(default_factory=list)
     other_procedures: list[Judged] = field(default_factory=list)
     codes: list[Judged] = field(default_factory=list)
+    placeholders: list[Finding] = field(default_factory=list)
 
 
 def _effects(patterns: PatternSet) -> Effects:
@@ -166,6 +168,9 @@ class Assessor:
                      for e, f in patterns.elements.items() if f.cue}
         self.affirmation = re.compile(patterns.sections.field_affirmation, re.IGNORECASE)
         self.ticked = re.compile(patterns.marks["CHECKED"] + r"\s*(?:bilateral|both)", re.IGNORECASE)
+        self.boxes = re.compile(f"(?P<unchecked>{patterns.marks['UNCHECKED']})|{patterns.marks['CHECKED']}")
+        self.removals = {e: re.compile(f.removal.pattern, re.IGNORECASE)
+                         for e, f in patterns.elements.items() if f.removal}
 
     def __call__(self, scan: NoteScan) -> Assessment:
         return _assess(scan, self)
@@ -176,7 +181,7 @@ def _assess(scan: NoteScan, rules: Assessor) -> Assessment:
     """Judge every mention and derive each element's status, evidence and sides."""
     judged = _judge(scan, rules)
     per_element = _per_element(judged)
-    ledger = build_ledger(per_element, *_side_statements(judged))
+    ledger = build_ledger(per_element, *_side_statements(judged), removals=_removals(per_element, rules))
     statuses, needle_sides, cement_sides = _statuses(per_element, ledger, scan, rules)
     # the label rules' 'sacral procedure': sacral cement documented, or a sacral augmentation named as done; in
     # a sacral biopsy, ablation, screw fixation or an augmentation aborted before any cement, nothing counts
@@ -195,6 +200,7 @@ def _assess(scan: NoteScan, rules: Assessor) -> Assessment:
         other_procedures=[_with_level(i, scan) for i in judged
                           if i.mention.category == "other_procedure" and i.counted == "documented"],
         codes=[i for i in judged if i.mention.layer == "coding"],
+        placeholders=unfilled(scan, rules.boxes),
     )
 
 
@@ -222,6 +228,18 @@ def _per_element(judged: list[Judged]) -> dict[str, list[Judged]]:
     return per_element
 
 
+def _removals(per_element: dict[str, list[Judged]], rules: Assessor) -> frozenset[int]:
+    """Mentions whose sentence only takes the device out: with the removal words gone, no act is stated."""
+    out = set()
+    for element, removal in rules.removals.items():
+        cue = rules.cues.get(element, (None, ""))[0]
+        for item in per_element[element]:
+            text = item.sentence.text
+            if removal.search(text) and (cue is None or not cue.search(removal.sub(" ", text))):
+                out.add(id(item))
+    return frozenset(out)
+
+
 def _side_statements(judged: list[Judged]) -> tuple[list[Judged], list[Judged], list[Judged], list[Judged]]:
     """Statements about a side rather than an act: repeats, sides treated, sides excluded, sides denied whole."""
     # 'repeated', 'treated', a volume and 'not treated' move a side only where their sentence names it
@@ -242,7 +260,8 @@ def _side_statements(judged: list[Judged]) -> tuple[list[Judged], list[Judged], 
             exclusions.append(i)
     # a side said not to be done at all ('Left side not treated.', 'No intervention to the right side.') denies
     # its needle too; a side word negated inside a sentence about the act ('no cement in the left') does not
-    acts_in = {i.sentence.index for i in judged if i.mention.layer == "element"}
+    # (imaging is no act on a side: 'under fluoroscopy the right side was abandoned' denies the right side)
+    acts_in = {i.sentence.index for i in judged if i.mention.layer == "element" and i.mention.category in _ACTS}
     side_denials = [i for i in exclusions if i.mention.category == "untreated" or i.sentence.index not in acts_in]
     return repeats, treated, exclusions, side_denials
 

@@ -99,6 +99,8 @@ def _findings(assessment: Assessment, elements: dict[str, ElementResult], latera
     findings += judgement.findings
     findings += _side_findings(assessment, laterality)
     findings.extend(_other_site_findings(assessment))
+    if encounter.procedure_recorded:
+        findings.extend(assessment.placeholders)  # a field left unfilled: the subject of a query
     if code is not None:
         seen: set[str] = set()
         for item in assessment.codes:

@@ -77,20 +77,23 @@ class Ledger:
 
 
 def build_ledger(per_element: dict[str, list[Judged]], repeats: list[Judged], treated: list[Judged],
-                 exclusions: list[Judged], side_denials: list[Judged]) -> Ledger:
+                 exclusions: list[Judged], side_denials: list[Judged], removals: frozenset[int] = frozenset()
+                 ) -> Ledger:
     """Replay every statement about an act and a side.
 
     A positive mention marks its sides done, a negated one not done. 'Repeated on the left' adds needle and
     cement, and a volume or 'treated' adds cement, once the act is documented at all. A side said not to be
     treated, or a side word negated ('the right side was aborted'), takes cement away. For needles only a side
     denied as a whole ('Left side not treated.') counts, and only where nothing else was said of that side,
-    since a needle placed and then given no cement was still placed.
+    since a needle placed and then given no cement was still placed; so does a sentence that only takes a device
+    out ('Needle removed.', ``removals``: ids of such mentions), which never puts back a needle that was denied.
     """
     rows: dict[str, dict[Side, Event | None]] = {}
     for act, element in ACTS.items():
         items = per_element[element]
         documented = any(i.counted == "documented" for i in items)
-        events = [Event(i, i.counted == "documented") for i in items if i.counted != "discounted"]
+        events = [Event(i, i.counted == "documented", fill_only=id(i) in removals)
+                  for i in items if i.counted != "discounted"]
         if documented and act in ("needle", "cement"):
             events += [Event(i, True) for i in repeats]
         if documented and act == "cement":

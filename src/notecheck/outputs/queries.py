@@ -65,11 +65,27 @@ def _gaps(report: Report) -> list[tuple[str, list[Evidence], dict[str, str]]]:
     biopsy = _counted(report, "bone_biopsy")
     if biopsy and not any(_SOURCE.search(e.sentence) for e in biopsy):
         gaps.append(("specimen_source", biopsy, {}))
+    gaps += _unfilled_gaps(report)
     for element, template in (("cavity_creation", "possible_cavity_creation"), ("bone_biopsy", "possible_bone_biopsy")):
         if elements[element].status == "missing":
             hints = [e for e in elements[element].evidence if e.reason in _HINT_REASONS]
             if hints:
                 gaps.append((template, hints, {}))
+    return gaps
+
+
+def _unfilled_gaps(report: Report) -> list[tuple[str, list[Evidence], dict[str, str]]]:
+    """A template field left unfilled for an element the note does not otherwise document: one query per
+    element, quoting the placeholder."""
+    gaps: list[tuple[str, list[Evidence], dict[str, str]]] = []
+    asked: set[str] = set()
+    for finding in report.findings:
+        element = finding.element
+        if finding.kind != "unfilled_placeholder" or element is None or element in asked:
+            continue
+        if report.elements[element].status == "missing":
+            asked.add(element)
+            gaps.append(("unfilled_placeholder", finding.evidence, {"field": report.elements[element].label.lower()}))
     return gaps
 
 

@@ -92,4 +92,4 @@ class NoteScan:
         return bisect_right(self._line_starts, offset)
 
     def with_source(self, normalized: Normalized) -> NoteScan:
-        return replace(self, normalized=normalized) if normalized.passes else self
+        return replace(self, normalized=normalized) if normalized.passes or normalized.placeholders else self

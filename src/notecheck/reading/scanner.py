@@ -14,10 +14,12 @@ from ..rules import OTHER_SECTION, PatternSet
 from .pipeline import SPAN_GROUP, build_pipeline
 from .scan import Mention, Modifier, NoteScan, Sentence
 from .sections import FieldEnds, SectionTitles
-from .sentences import TEXT
+from .sentences import TEXT, quoted
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
+
+QUOTED_SECTION = "history"  # a '>' block quote holds text copied forward from another note
 
 
 def _collapse(text: str) -> str:
@@ -86,6 +88,8 @@ class Scanner:
             category = found[2] if found else None
             sentence_starts.append(sent.start)
             role = self.roles.get(category, "performed") if category else "performed"
+            if role != "addendum" and quoted(text, sent.start_char):  # copied forward, unless an addendum quotes
+                category, role = QUOTED_SECTION, self.roles.get(QUOTED_SECTION, "context")
             sentences.append(Sentence(len(sentences), sent.start_char, sent.end_char, _collapse(sentence_text),
                                       category, role))
         mentions = []

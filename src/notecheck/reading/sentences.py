@@ -70,7 +70,8 @@ def start_flags(text: str, doc: Sequence[Any]) -> list[int]:
             if newlines >= 2:
                 start = True
             elif newlines == 1:  # a header's value on the next line (a form field) stays with its header
-                start = not (prev.text.endswith(":") or not _item(text, token) and _wrapped(text, prev, token))
+                start = not (prev.text.endswith(":") or not _item(text, token) and _wrapped(text, prev, token)) \
+                    or quoted(text, prev.idx) != quoted(text, token.idx)  # a block quote is a passage apart
             elif prev.text[-1:] in ".!?" and (token.text[:1].isupper() or token.text[:1].isdigit()):
                 # 'L. PMMA 3 mL' ends a sentence at an abbreviation's own period; 'Dr. Smith' does not
                 before = prev.lower_[:-1] if len(prev.text) > 1 else (doc[prev.i - 1].lower_ if prev.i > 0 else "")
@@ -110,6 +111,12 @@ def _wrapped(text: str, prev: Any, token: Any) -> bool:
     return prev.idx + len(prev.text) - line_start >= _WRAP_WIDTH and not (
         _item(text, token) or _FIELD.match(next_line)
     )
+
+
+def quoted(text: str, offset: int) -> bool:
+    """The line holding ``offset`` is a Markdown block quote ('> copied from the clinic note ...')."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text[line_start : line_start + 4].lstrip(" \t").startswith(">")
 
 
 def _item(text: str, token: Any) -> bool:

@@ -9,8 +9,9 @@ typed objects and reports every problem at once. It is the bottom layer of the c
 from .criteria import CRITERION_IDS, CRITERION_STATUSES, DEFAULT_INDICATIONS, CriteriaSet, Criterion, compile_terms
 from .loader import default_patterns_dir, json_files, load_patterns
 from .patternset import PatternSet
-from .regex import flexible_spaces, regex_source
-from .schema import (ELEMENT_IDS, IGNORE, OTHER_SECTION, EncounterFile, NormalizeFile, Profile, QueryTemplate, Rule,
+from .regex import first_chars, flexible_spaces, regex_source, union
+from .schema import (ELEMENT_IDS, IGNORE, OTHER_SECTION, EncounterFile, NormalizeFile, OcrRepair, PlaceholderRule,
+                     Profile, QueryTemplate, Rule,
                      SectionFile)
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "Criterion",
     "EncounterFile",
     "NormalizeFile",
+    "OcrRepair",
+    "PlaceholderRule",
     "PatternSet",
     "Profile",
     "QueryTemplate",
@@ -31,8 +34,10 @@ __all__ = [
     "SectionFile",
     "compile_terms",
     "default_patterns_dir",
+    "first_chars",
     "flexible_spaces",
     "json_files",
     "load_patterns",
     "regex_source",
+    "union",
 ]

@@ -40,6 +40,17 @@ class PatternSet:
         out += [("coding", rule.category or IGNORE, rule) for rule in self.coding.rules]
         return out
 
+    def vocabulary(self) -> frozenset[str]:
+        """The domain's words, lower case: every word of a target rule's, a ConText rule's and a section title's
+        literal, and the OCR repair's own list. OCR repair treats them as words (so 'PMMA' and 'sacroplasty' are
+        never 'repaired') and repairs damaged tokens towards them."""
+        phrases = [rule.literal for _, _, rule in self.target_rules()]
+        phrases += [rule.literal for rule in self.context.rules]
+        phrases += [title for category in self.sections.categories.values() for title in category.titles]
+        if self.normalize.ocr is not None:
+            phrases += self.normalize.ocr.vocabulary
+        return frozenset(word for phrase in phrases for word in re.findall(r"[a-z]{2,}", phrase.lower()))
+
     def rule_regex(self, rule: Rule) -> str:
         return regex_source(rule.pattern, rule.literal)
 

@@ -61,6 +61,8 @@ class ElementFile(StrictModel):
     description: str
     rules: list[Rule] = Field(min_length=1)
     cue: Cue | None = None
+    removal: Pattern | None = Field(default=None, description="words of taking the device out: a sentence that only "
+                                                              "says them fills a side, never overrides it")
 
 
 class MarksFile(StrictModel):
@@ -135,7 +137,7 @@ class QueryTemplate(StrictModel):
     """One gap type's query: a neutral question and, where choices would not lead, the options."""
 
     gap: Literal["missing_required", "laterality_undetermined", "laterality_conflict", "volume_one_side",
-                 "specimen_source", "when_performed_hint", "indication_hint"]
+                 "specimen_source", "when_performed_hint", "indication_hint", "unfilled_placeholder"]
     element: str | None = None
     topic: str
     comment: str = Field(min_length=3)
@@ -149,7 +151,8 @@ class NormalizeRule(StrictModel):
     literal: str = Field(min_length=1)
     pattern: Regex
     to: str = Field(description="replacement; \\g<name> puts back a named group of the pattern")
-    when: Literal["always", "dictated"] = Field(description="'dictated': only in notes that show dictation")
+    when: Literal["always", "dictated", "ocr"] = Field(
+        description="'dictated': only in notes that show dictation; 'ocr': only in notes that show OCR damage")
     comment: str = Field(min_length=3)
 
     @model_validator(mode="after")
@@ -165,14 +168,66 @@ class DictationSignal(Pattern):
     min_count: int = Field(ge=1)
 
 
+class OcrConfusion(StrictModel):
+    """A confusion OCR makes: it reads ``meant`` as ``seen`` (lower case; 'rn' for 'm', '1' for 'l')."""
+
+    seen: str = Field(min_length=1)
+    meant: str = Field(min_length=1)
+    comment: str = Field(min_length=3)
+
+
+class OcrRepair(StrictModel):
+    """Repair of OCR damage: in a note that shows it (signal), a token that is not a word is replaced by the word
+    that the listed confusions lead to; shapes that look damaged but are not (protected) never change."""
+
+    signal: DictationSignal
+    confusions: list[OcrConfusion] = Field(min_length=1)
+    protected: Pattern
+    vocabulary: list[str] = Field(description="domain words beside those every rule literal and section title "
+                                              "gives, so 'sacroplasty' or 'mL' is a word")
+    vocabulary_comment: str = Field(min_length=3)
+
+
+class PlaceholderRule(StrictModel):
+    """A template placeholder left unfilled ('[LEFT/RIGHT]', '{VOLUME}', 'Select: Yes/No', '***'): it documents
+    nothing, and the note gets a finding naming its subject (the rule's, else the field it stands in)."""
+
+    literal: str = Field(min_length=1)
+    pattern: Regex
+    subject: str | None = Field(default=None, description="what the field asks for ('side', 'volume'); none: "
+                                                          "the label of the field it stands in")
+    finding: str = Field(default="template field left unfilled: {subject}",
+                         description="the finding's words; {subject} is replaced")
+    comment: str = Field(min_length=3)
+
+
 class NormalizeFile(StrictModel):
     description: str
     dictation_signal: DictationSignal
     rules: list[NormalizeRule]
+    ocr: OcrRepair | None = None
+    placeholders: list[PlaceholderRule] = Field(default_factory=list)
 
 
 class DocumentType(Pattern):
     label: str
+    quotes_records: bool = Field(default=False, description="a document of this type quotes procedure records "
+                                                            "(a review quoting the op note): their structure never "
+                                                            "makes it one")
+
+
+class EarlierProcedure(Pattern):
+    """A statement that the procedure was done on a date (named group 'date'); earlier than the document's own
+    date, it makes the document one about an earlier procedure, unless the heading matches ``exempt``."""
+
+    label: str
+    exempt: Regex
+
+    @model_validator(mode="after")
+    def _has_date(self) -> EarlierProcedure:
+        if "date" not in re.compile(self.pattern).groupindex:
+            raise ValueError("pattern: needs a named group 'date'")
+        return self
 
 
 class EncounterFile(StrictModel):
@@ -180,6 +235,7 @@ class EncounterFile(StrictModel):
     heading_lines: int = Field(gt=0)
     document_types: dict[str, DocumentType]
     procedure_record: Pattern
+    earlier_procedure: EarlierProcedure | None = None
 
 
 class Profile(StrictModel):
