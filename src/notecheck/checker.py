@@ -13,7 +13,8 @@ from pathlib import Path
 from .errors import NotecheckError
 from .indications import IndicationReader
 from .judging import Assessor, EncounterJudge, build_report
-from .models import Encounter, Report
+from .learning import LearnedReader, rule_features
+from .models import Encounter, LearnedReading, Report
 from .reading import Normalizer, NoteScan, Scanner, normalize_newlines
 from .rules import DEFAULT_INDICATIONS, PatternSet, load_patterns
 
@@ -26,7 +27,7 @@ class Checker:
 
     def __init__(self, patterns: PatternSet | str | Path | None = None, profile: str = DEFAULT_PROFILE,
                  prescreen: bool = True, max_bytes: int | None = None,
-                 indications: str | None = DEFAULT_INDICATIONS) -> None:
+                 indications: str | None = DEFAULT_INDICATIONS, learned: bool = True) -> None:
         self.patterns = patterns if isinstance(patterns, PatternSet) else load_patterns(patterns)
         self.indications = indications
         self._indications = self._indication_reader(indications)
@@ -41,6 +42,7 @@ class Checker:
         self._assess = Assessor(self.patterns, self.profile.elements)
         self._normalize = Normalizer(self.patterns.normalize)
         self._encounter = EncounterJudge(self.patterns.encounter)
+        self.learned = learned
 
     def _indication_reader(self, name: str | None) -> IndicationReader | None:
         """The criteria set's reader, or None when the checklist is off (``indications=None``)."""
@@ -58,24 +60,33 @@ class Checker:
             scanner.nlp.max_length = max(scanner.nlp.max_length, self._max_bytes + 1)
         return scanner
 
+    @cached_property
+    def reader(self) -> LearnedReader:
+        """The learned reader shipped in the package, loaded on first use."""
+        return LearnedReader.load()
+
     def for_profile(self, profile: str) -> Checker:
-        """A checker for another profile of the same patterns that shares this one's pipeline: the pipeline
-        depends on the patterns only, so a service holding every profile builds (and holds) it once."""
-        other = Checker(self.patterns, profile=profile, prescreen=self._use_prescreen, indications=self.indications)
+        """A checker for another profile of the same patterns that shares this one's pipeline and learned reader:
+        both depend on the patterns only, so a service holding every profile builds (and holds) them once."""
+        other = Checker(self.patterns, profile=profile, prescreen=self._use_prescreen, indications=self.indications,
+                        learned=self.learned)
         other.__dict__["scanner"] = self.scanner  # fills the cached_property
+        if self.learned:
+            other.__dict__["reader"] = self.reader
         return other
 
     def scan(self, text: str) -> NoteScan:
         """Run the pipeline, or skip it when the note has no sacral term or no element term at all."""
         text = normalize_newlines(text)
-        if self._use_prescreen and not self._anchored(text):
+        if self._use_prescreen and not self.anchored(text):
             return NoteScan(text=text, prescreened=True)  # no sacral anchor: nothing normalisation could add one
         normalized = self._normalize(text)
         if self._use_prescreen and not self._may_document(normalized.text):
             return NoteScan(text=text, prescreened=True)
         return self.scanner(normalized.text).with_source(normalized)
 
-    def _anchored(self, text: str) -> bool:
+    def anchored(self, text: str) -> bool:
+        """The sacral anchor test (a cheap substring test): a note without an anchor names no sacral site."""
         lowered = text.lower()
         return any(anchor in lowered for anchor in self._anchors)
 
@@ -90,7 +101,22 @@ class Checker:
         return build_report("", self._assess(scan), self.profile, self.patterns.profiles,
                             Encounter(procedure_recorded=False, document_type=None), prescreened=True)
 
+    def read(self, text: str, report: Report) -> LearnedReading | None:
+        """The learned reader's reading of every note with a sacral anchor, pre-screened by the element
+        vocabulary or not: its own words (and the rules' reading, if its model was trained with it), never the
+        medspaCy pipeline's Doc. None without an anchor (nothing sacral to read) or with the reader off."""
+        written = normalize_newlines(text)
+        if not self.learned or not self.anchored(written):
+            return None
+        return self.reader(written, rule_features(report) if self.reader.uses_rules else ())
+
     def check_text(self, text: str, note_id: str = "note") -> Report:
+        report = self._check_rules(text, note_id)
+        learned = self.read(text, report)
+        return report.model_copy(update={"learned": learned}) if learned else report
+
+    def _check_rules(self, text: str, note_id: str) -> Report:
+        """The rules' report: elements, evidence, code; the learned reader never changes it."""
         scan = self.scan(text)
         date = self._date.search(scan.text, 0, HEADER_CHARS)
         encounter_date = date.group(1) if date else None

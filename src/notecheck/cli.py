@@ -130,6 +130,22 @@ def _add_spark(commands: _Commands) -> None:
                        help="break the summary down by these input columns (none by default)")
 
 
+def _add_learning(commands: _Commands) -> None:
+    train = commands.add_parser("train", help="train the learned reader and choose its review threshold "
+                                              "(from the repository's root)")
+    train.add_argument("--config", default="training/reader.cfg", help="the reader's spaCy config "
+                                                                       "(default: training/reader.cfg)")
+    train.add_argument("--output", help="model folder (default: the package's, src/notecheck/learning/model)")
+    train.add_argument("--mtsamples", help="MTSamples CSV (default: ../shared/corpora/mtsamples/mtsamples.csv)")
+    crossval = commands.add_parser("crossval", help="leave-writers-out figures of the rules, the learned reader "
+                                                    "and the two under the review gate")
+    crossval.add_argument("--config", action="append", metavar="CFG",
+                          help="a reader config to cross-validate; repeatable (default: training/reader.cfg)")
+    crossval.add_argument("--folds", type=_at_least_one, default=5, help="outer folds by writer (default: 5)")
+    crossval.add_argument("--mtsamples", help="MTSamples CSV (default: ../shared/corpora/mtsamples/mtsamples.csv)")
+    crossval.add_argument("--format", choices=["text", "json"], default="text")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="notecheck",
@@ -137,11 +153,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--patterns", metavar="DIR", help="pattern directory to use instead of the shipped one")
     parser.add_argument("--profile", default="0201T", help="code profile to check against (default: 0201T)")
+    parser.add_argument("--no-learned", action="store_true",
+                        help="the rules alone: do not run the learned reader (reports carry no learned reading)")
     commands = parser.add_subparsers(dest="command", required=True)
     with_indications = [_add_check(commands), _add_query(commands), _add_eval(commands), _add_audit(commands)]
     _add_negatives(commands)
     _add_serve(commands)
     _add_spark(commands)
+    _add_learning(commands)
     for command in with_indications:
         _indications_option(command)
     commands.add_parser("schema", help="print the JSON Schema of the report contract")
@@ -196,7 +215,7 @@ def _audit(args: argparse.Namespace, checker: Checker) -> int:
 
     options = AuditOptions(patterns=args.patterns, profile=args.profile, resume=args.resume,
                            workers=bounded_workers(args.workers), note_timeout=args.note_timeout,
-                           indications=checker.indications)
+                           indications=checker.indications, learned=checker.learned)
     return audit(args.inputs, args.out, options, glob=args.glob, id_column=args.id_column,
                  text_column=args.text_column, max_bytes=args.max_bytes, fail_on=args.fail_on,
                  quiet=args.quiet, group_by=_fields(args.group_by), fmt=args.input_format)
@@ -208,8 +227,22 @@ def _negatives(args: argparse.Namespace, checker: Checker) -> int:
     return negatives(args.inputs, checker, args.id_column, args.text_column, args.max_flagged)
 
 
+def _train(args: argparse.Namespace, checker: Checker) -> int:
+    from .commands.train import train_reader
+    from .learning.reader import MODEL_DIR
+
+    return train_reader(checker, args.config, args.output or str(MODEL_DIR), mtsamples=args.mtsamples)
+
+
+def _crossval(args: argparse.Namespace, checker: Checker) -> int:
+    from .commands.crossval import crossval
+
+    return crossval(checker, args.config or ["training/reader.cfg"], folds=args.folds, mtsamples=args.mtsamples,
+                    fmt=args.format)
+
+
 _RUN = {"spark": _spark, "check": _check, "query": _query, "serve": _serve, "eval": _eval, "audit": _audit,
-        "negatives": _negatives}
+        "negatives": _negatives, "train": _train, "crossval": _crossval}
 """Each command's wiring; every command but 'schema' is given the checker the global options describe."""
 
 
@@ -225,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
 
         indications = getattr(args, "indications", "lcd-vertebral-augmentation")
         checker = Checker(args.patterns, profile=args.profile, max_bytes=getattr(args, "max_bytes", None),
-                          indications=None if indications == "none" else indications)
+                          indications=None if indications == "none" else indications,
+                          learned=not args.no_learned)
         return _RUN[args.command](args, checker)
     except NotecheckError as exc:
         print(f"notecheck: error: {exc}", file=sys.stderr)

@@ -41,6 +41,7 @@ class AuditOptions:
     note_timeout: float = DEFAULT_NOTE_TIMEOUT
     max_bytes: int = DEFAULT_MAX_BYTES
     indications: str | None = DEFAULT_INDICATIONS
+    learned: bool = True
 
 
 class ReportCache:
@@ -126,10 +127,12 @@ def run(items: Iterable[Item], out_dir: Path, options: AuditOptions, progress: P
     out_dir.mkdir(parents=True, exist_ok=True)
     results = out_dir / RESULTS
     done = _completed_rows(results) if options.resume else 0
-    # Built once here, before the workers fork, so every worker (and every replacement) starts with it ready.
+    # Built once here, before the workers fork, so every worker (and every replacement) starts with them ready.
     cache = ReportCache(Checker(options.patterns, profile=options.profile, max_bytes=options.max_bytes,
-                                indications=options.indications))
+                                indications=options.indications, learned=options.learned))
     cache.checker.scanner
+    if options.learned:
+        cache.checker.reader
     pool = NotePool(
         check_row=lambda index, item: check_item(cache, index, item).model_dump_json() + "\n",
         error_row=lambda index, item, reason: error_row(index, item, reason).model_dump_json() + "\n",
