@@ -15,7 +15,8 @@ from .indications import IndicationReader
 from .judging import Assessor, EncounterJudge, build_report
 from .judging.coding import DEFAULT_CODE
 from .judging.verdict import Billed
-from .models import Encounter, Indications, Report
+from .learning import LearnedReader, agreement, rule_features
+from .models import Encounter, Finding, Indications, LearnedReading, Report
 from .reading import Normalizer, NoteScan, PlainScanner, Scanner, normalize_newlines
 from .rules import DEFAULT_INDICATIONS, PatternSet, load_patterns
 
@@ -34,7 +35,7 @@ class Checker:
 
     def __init__(self, patterns: PatternSet | str | Path | None = None, profile: str | None = None,
                  prescreen: bool = True, max_bytes: int | None = None,
-                 indications: str | None = DEFAULT_INDICATIONS) -> None:
+                 indications: str | None = DEFAULT_INDICATIONS, learned: bool = True) -> None:
         self.patterns = patterns if isinstance(patterns, PatternSet) else load_patterns(patterns)
         self.indications = indications
         self._indications = self._indication_reader(indications)
@@ -49,6 +50,7 @@ class Checker:
         self._normalize = Normalizer(self.patterns.normalize, self.patterns.vocabulary())
         self._encounter = EncounterJudge(self.patterns.encounter)
         self._plain = PlainScanner(self.patterns.sections)
+        self.learned = learned
 
     def parse_billed(self, value: str | None) -> Billed | None:
         """A billed code as written ('0201T', '0201T-50'), checked against the profiles; None for none."""
@@ -69,19 +71,25 @@ class Checker:
         scanner.nlp.max_length = max(scanner.nlp.max_length, self.max_chars + 1)  # checked in scan(), with sizes
         return scanner
 
+    @cached_property
+    def reader(self) -> LearnedReader:
+        """The learned reader shipped in the package, loaded on first use."""
+        return LearnedReader.load()
+
     def scan(self, text: str) -> NoteScan:
         """Run the pipeline, or skip it when the note has no sacral term or no element term at all."""
         text = normalize_newlines(text)
         if len(text) > self.max_chars:
             raise NoteTooLong(f"note is {len(text):,} characters, over the pipeline's limit of {self.max_chars:,}")
-        if self._use_prescreen and not self._anchored(text):
+        if self._use_prescreen and not self.anchored(text):
             return NoteScan(text=text, prescreened=True)  # no sacral anchor: nothing normalisation could add one
         normalized = self._normalize(text, self.max_chars)
         if self._use_prescreen and not self._may_document(normalized.text):
             return NoteScan(text=text, prescreened=True)
         return self.scanner(normalized.text).with_source(normalized)
 
-    def _anchored(self, text: str) -> bool:
+    def anchored(self, text: str) -> bool:
+        """The sacral anchor test (a cheap substring test): a note without an anchor names no sacral site."""
         lowered = text.lower()
         return any(anchor in lowered for anchor in self._anchors)
 
@@ -101,6 +109,35 @@ class Checker:
 
     def check_text(self, text: str, note_id: str = "note", billed: str | None = None) -> Report:
         """The report for one note; ``billed`` (a code as written, '0201T-50') overrides the checker's own."""
+        report = self._check_rules(text, note_id, billed)
+        learned = self.read(text, report)
+        return report if learned is None else self._second_reading(report, learned)
+
+    def read(self, text: str, report: Report) -> LearnedReading | None:
+        """The learned reader's reading of every note with a sacral anchor, pre-screened by the element
+        vocabulary or not: its own words (and the rules' reading, if its model was trained with it), never the
+        medspaCy pipeline's Doc. None without an anchor (nothing sacral to read) or with the reader off."""
+        written = normalize_newlines(text)
+        if not self.learned or not self.anchored(written):
+            return None
+        return self.reader(written, rule_features(report) if self.reader.uses_rules else ())
+
+    def _second_reading(self, report: Report, learned: LearnedReading) -> Report:
+        """The two readers, one verdict: where the learned reader does not back the rules' code (another code, or
+        less probability than its threshold), the verdict is review, its reason first; the rules' code, statuses
+        and evidence stay as they are for the person who reads the note."""
+        gate = agreement(report.suggested_code, learned, self.reader.threshold)
+        if gate.agree:
+            return report.model_copy(update={"learned": learned})
+        reason = f"A person should read this note: {gate.reason}."
+        return report.model_copy(update={
+            "learned": learned, "verdict": "review", "complete": False,
+            "verdict_reasons": [reason, *report.verdict_reasons],
+            "findings": [*report.findings, Finding(kind="review", message=reason)]})
+
+    def _check_rules(self, text: str, note_id: str, billed: str | None) -> Report:
+        """The rules' report: elements, evidence, code and verdict; the learned reader never changes the first
+        four."""
         code = self.parse_billed(billed) if billed else self.billed
         scan = self.scan(text)
         date = self._date.search(scan.text, 0, HEADER_CHARS)

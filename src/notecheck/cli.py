@@ -191,6 +191,22 @@ def _add_spark(commands: _Commands) -> argparse.ArgumentParser:
     return spark
 
 
+def _add_learning(commands: _Commands) -> None:
+    train = commands.add_parser("train", help="train the learned reader and choose its review threshold "
+                                              "(from the repository's root)")
+    train.add_argument("--config", default="training/reader.cfg", help="the reader's spaCy config "
+                                                                       "(default: training/reader.cfg)")
+    train.add_argument("--output", help="model folder (default: the package's, src/notecheck/learning/model)")
+    train.add_argument("--mtsamples", help="MTSamples CSV (default: ../shared/corpora/mtsamples/mtsamples.csv)")
+    crossval = commands.add_parser("crossval", help="leave-writers-out figures of the rules, the learned reader "
+                                                    "and the two under the review gate")
+    crossval.add_argument("--config", action="append", metavar="CFG",
+                          help="a reader config to cross-validate; repeatable (default: training/reader.cfg)")
+    crossval.add_argument("--folds", type=_at_least_one, default=5, help="outer folds by writer (default: 5)")
+    crossval.add_argument("--mtsamples", help="MTSamples CSV (default: ../shared/corpora/mtsamples/mtsamples.csv)")
+    crossval.add_argument("--format", choices=["text", "json"], default="text")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="notecheck",
@@ -200,6 +216,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--billed", "--profile", dest="billed", default=None, metavar="CODE",
                         help="the billed code to judge notes against, e.g. 0201T or 0201T-50 (default: the code each "
                              "note's documentation supports); also accepted after the subcommand")
+    parser.add_argument("--no-learned", action="store_true",
+                        help="the rules alone: do not run the learned reader (no review verdict, no learned reading)")
     commands = parser.add_subparsers(dest="command", required=True)
     check, query, audit = _add_check(commands), _add_query(commands), _add_audit(commands)
     evaluate = _add_eval(commands)
@@ -207,6 +225,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_serve(commands)
     _add_history(commands)
     spark = _add_spark(commands)
+    _add_learning(commands)
     for command in (check, query, evaluate, audit):
         _indications_option(command)
     for command in (check, query, audit, spark):
@@ -276,7 +295,7 @@ def _audit(args: argparse.Namespace, checker: Checker) -> int:
         raise NotecheckError("--history-key and --run-date only apply with --history FILE")
     options = AuditOptions(patterns=args.patterns, profile=args.billed, resume=args.resume,
                            workers=bounded_workers(args.workers), note_timeout=args.note_timeout,
-                           indications=checker.indications)
+                           indications=checker.indications, learned=checker.learned)
     key = Path(args.history_key) if args.history_key else None
     history = (HistorySettings(Path(args.history), nights=args.history_nights, run_date=args.run_date,
                                wait=args.history_wait, key_file=key) if args.history else None)
@@ -299,8 +318,22 @@ def _negatives(args: argparse.Namespace, checker: Checker) -> int:
     return negatives(args.inputs, checker, args.id_column, args.text_column, args.max_flagged)
 
 
+def _train(args: argparse.Namespace, checker: Checker) -> int:
+    from .commands.train import train_reader
+    from .learning.reader import MODEL_DIR
+
+    return train_reader(checker, args.config, args.output or str(MODEL_DIR), mtsamples=args.mtsamples)
+
+
+def _crossval(args: argparse.Namespace, checker: Checker) -> int:
+    from .commands.crossval import crossval
+
+    return crossval(checker, args.config or ["training/reader.cfg"], folds=args.folds, mtsamples=args.mtsamples,
+                    fmt=args.format)
+
+
 _RUN = {"spark": _spark, "check": _check, "query": _query, "serve": _serve, "eval": _eval, "audit": _audit,
-        "negatives": _negatives}
+        "negatives": _negatives, "train": _train, "crossval": _crossval}
 """Each command's wiring; every command but 'schema' is given the checker the global options describe."""
 
 
@@ -318,7 +351,8 @@ def main(argv: list[str] | None = None) -> int:
 
         indications = getattr(args, "indications", "lcd-vertebral-augmentation")
         checker = Checker(args.patterns, profile=args.billed, max_bytes=getattr(args, "max_bytes", None),
-                          indications=None if indications == "none" else indications)
+                          indications=None if indications == "none" else indications,
+                          learned=not args.no_learned)
         code = _RUN[args.command](args, checker)
         sys.stdout.flush()  # here, not at exit: a full disk or a closed pipe is then reported like any other
         return code

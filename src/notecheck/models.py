@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"  # 2.1: the learned reader's reading (learned), and review verdicts
 
 Status = Literal["documented", "not_performed", "missing"]
 Requirement = Literal["required", "when_performed", "not_required"]
@@ -125,6 +125,19 @@ class Indications(_Model):
     criteria: dict[str, CriterionResult] = Field(description="Keyed by the seven criterion ids.")
 
 
+class LearnedReading(_Model):
+    """The learned reader's reading of a note: a second reader, trained on labeled notes, independent of the rules.
+
+    It reads every note with a sacral anchor and never changes an element status or the suggested code."""
+
+    probabilities: dict[str, float] = Field(
+        description="0201T (both sides treated) / 0200T (one side) / side_unknown (a sacral augmentation done here "
+                    "whose side cannot be told) / none (no sacral augmentation done here) -> probability; they add "
+                    "up to 1 (rounded to 4 places).")
+    performed: float = Field(description="Probability that the document records a sacral augmentation performed in "
+                                         "this encounter: 0201T + 0200T + side_unknown.")
+
+
 class Report(_Model):
     """What one note documents, and the verdict against the code it was judged against."""
 
@@ -162,6 +175,9 @@ class Report(_Model):
     indications: Indications | None = Field(
         default=None, description="Indications checklist (coverage aid, not a coding rule); null when disabled."
     )
+    learned: LearnedReading | None = Field(
+        default=None, description="The learned reader's reading; null when the note has no sacral anchor (nothing "
+                                  "to read) or the reader is off.")
 
 
 def prior_authorisation(report: Report | None) -> bool:

@@ -42,6 +42,7 @@ class AuditOptions:
     note_timeout: float = DEFAULT_NOTE_TIMEOUT
     max_bytes: int = DEFAULT_MAX_BYTES
     indications: str | None = DEFAULT_INDICATIONS
+    learned: bool = True
 
 
 class ReportCache:
@@ -142,10 +143,12 @@ def run(items: Iterable[Item], out_dir: Path, options: AuditOptions, progress: P
     out_dir.mkdir(parents=True, exist_ok=True)
     results = out_dir / RESULTS
     done = _completed_rows(results) if options.resume else 0
-    # Built once here, before the workers fork, so every worker (and every replacement) starts with it ready.
+    # Built once here, before the workers fork, so every worker (and every replacement) starts with them ready.
     cache = ReportCache(Checker(options.patterns, profile=options.profile, max_bytes=options.max_bytes,
-                                indications=options.indications))
+                                indications=options.indications, learned=options.learned))
     cache.checker.scanner
+    if options.learned:
+        cache.checker.reader
     pool = NotePool(
         check_row=lambda index, item: isolated_row(cache, index, item).model_dump_json() + "\n",
         error_row=lambda index, item, reason: error_row(index, item, reason).model_dump_json() + "\n",
@@ -167,6 +170,22 @@ def iter_rows(out_dir: Path) -> Iterator[AuditRow]:
     with (out_dir / RESULTS).open(encoding="utf-8") as lines:
         for line in lines:
             yield AuditRow.model_validate_json(line)
+
+
+_REVIEW = '"outcome":"review"'  # how model_dump_json writes a row in review: a cheap test before parsing
+
+
+def iter_rows_review_first(out_dir: Path) -> Iterator[AuditRow]:
+    """The rows of notes in review, then the others, each in input order: a QA lead reads first the notes a
+    person must read. Two passes over results.jsonl, so a batch of any size is sorted without holding it."""
+    for review in (True, False):
+        with (out_dir / RESULTS).open(encoding="utf-8") as lines:
+            for line in lines:
+                if _REVIEW not in line and review:
+                    continue
+                row = AuditRow.model_validate_json(line)
+                if (row.outcome == "review") == review:
+                    yield row
 
 
 def summarize(rows: Iterable[AuditRow], requirements: dict[str, dict[str, str]],

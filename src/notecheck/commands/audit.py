@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TextIO
 
 from ..errors import printable
-from ..batch.audit import RESULTS, AuditOptions, Progress, iter_rows, run, summarize, summary_json
+from ..batch.audit import (RESULTS, AuditOptions, Progress, iter_rows, iter_rows_review_first, run, summarize,
+                           summary_json)
 from ..batch.history import HistorySettings, RunRecord, prepare, recording
 from ..outputs.html_report import RunContext, iter_html
 from ..models import Summary, Trends
@@ -84,7 +85,8 @@ def audit(paths: list[str], out_dir: str, options: AuditOptions, glob: str = "*.
         patterns = load_patterns(options.patterns)
         requirements = {code: profile.elements for code, profile in patterns.profiles.items()}
         with atomic_file(folder / "results.csv") as out, atomic_file(folder / "prior_auth.csv") as prior:
-            summary = summarize(write_prior_auth_csv(write_csv(iter_rows(folder), out), prior), requirements,
+            rows = write_prior_auth_csv(write_csv(iter_rows_review_first(folder), out), prior)  # review first
+            summary = summarize(rows, requirements,
                                 group_by, stats.left_out_by_glob)
         write_atomic(folder / "summary.json", [summary_json(summary)])
         context = RunContext(profile=options.profile, started=str(current.get("started", "")), inputs=paths,
@@ -96,7 +98,7 @@ def audit(paths: list[str], out_dir: str, options: AuditOptions, glob: str = "*.
         found = summary.inputs - stats.unreadable_folders > 0
         with atomic_file(folder / "report.html") as out, _recorded(history if found else None, current, context,
                                                                    folder, group_by) as trends:
-            out.writelines(iter_html(iter_rows(folder), summary, labels, context=context,
+            out.writelines(iter_html(iter_rows_review_first(folder), summary, labels, context=context,
                                      performed={name for name, category in patterns.sections.categories.items()
                                                 if category.role != "context"}, fields=group_by, trends=trends))
     if summary.inputs - stats.unreadable_folders == 0:

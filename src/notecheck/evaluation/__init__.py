@@ -6,8 +6,8 @@ Works on labels and reports only, so it never builds a pipeline; the indications
 ``notecheck.errors``.
 """
 
-from .elements import (Disagreement, EvalResult, Label, disagreement_lines, ratio, read_labels, render_eval_json,
-                       render_eval_text, score)
+from .elements import (Disagreement, EvalResult, Label, disagreement_lines, is_false_code, ratio, read_labels,
+                       render_eval_json, render_eval_text, score)
 
-__all__ = ["Disagreement", "EvalResult", "Label", "disagreement_lines", "ratio", "read_labels", "render_eval_json",
-           "render_eval_text", "score"]
+__all__ = ["Disagreement", "EvalResult", "Label", "disagreement_lines", "is_false_code", "ratio", "read_labels",
+           "render_eval_json", "render_eval_text", "score"]

@@ -57,6 +57,12 @@ class EvalResult(BaseModel):
                                                 "(expected_verdict).")
     complete_accuracy: float
     laterality_accuracy: float
+    false_codes: int = Field(description="Codes where none is due, or 0201T where 0200T is due: the errors that "
+                                         "overbill.")
+    coverage: float = Field(description="Share of notes not in review (the learned reader backs the rules' code).")
+    code_accuracy_not_in_review: float = Field(description="Code accuracy among the notes not in review.")
+    false_codes_not_in_review: int = Field(description="False codes among the notes not in review: the ones that "
+                                                       "would reach a claim unread.")
     disagreements: list[Disagreement]
 
     @property
@@ -98,6 +104,11 @@ def expected_verdict(label: Label, requirements: dict[str, dict[str, str]]) -> s
     return "incomplete" if label.sacral and label.laterality == "unspecified" else "not_applicable"
 
 
+def is_false_code(expected: str | None, code: str | None) -> bool:
+    """A code where none is due, or 0201T where 0200T is due: the errors that overbill."""
+    return code is not None and (expected is None or (code == "0201T" and expected == "0200T"))
+
+
 def _evidence(report: Report, element: str) -> list[str]:
     return [f"[{e.counted}{' - ' + e.reason if e.reason else ''}] {e.text!r} in: {e.sentence[:160]}"
             for e in report.elements[element].evidence[:4]]
@@ -107,6 +118,7 @@ def score(pairs: Iterable[tuple[Label, Report]], requirements: dict[str, dict[st
     """Compare each report with its label; ``requirements`` maps each code to its elements' requirements."""
     confusion = {e: {s: {t: 0 for t in STATUSES} for s in STATUSES} for e in ELEMENT_IDS}
     code_hits = complete_hits = side_hits = verdict_hits = notes = 0
+    false_codes = kept = kept_hits = false_kept = 0
     disagreements: list[Disagreement] = []
     for label, report in pairs:
         notes += 1
@@ -118,6 +130,12 @@ def score(pairs: Iterable[tuple[Label, Report]], requirements: dict[str, dict[st
                                                   evidence=_evidence(report, element), tags=label.tags))
         code = report.suggested_code or "none"
         code_hits += code == label.expected_code
+        false = is_false_code(None if label.expected_code == "none" else label.expected_code, report.suggested_code)
+        false_codes += false
+        if report.verdict != "review":
+            kept += 1
+            kept_hits += code == label.expected_code
+            false_kept += false
         if code != label.expected_code:
             disagreements.append(Disagreement(
                 note_id=label.id, field="suggested_code", expected=label.expected_code, got=code,
@@ -151,6 +169,10 @@ def score(pairs: Iterable[tuple[Label, Report]], requirements: dict[str, dict[st
         verdict_accuracy=ratio(verdict_hits, notes),
         complete_accuracy=ratio(complete_hits, notes),
         laterality_accuracy=ratio(side_hits, notes),
+        false_codes=false_codes,
+        coverage=ratio(kept, notes),
+        code_accuracy_not_in_review=ratio(kept_hits, kept),
+        false_codes_not_in_review=false_kept,
         disagreements=disagreements,
     )
 
@@ -163,7 +185,11 @@ def render_eval_text(result: EvalResult) -> str:
     lines += ["", f"code accuracy       {result.code_accuracy:.3f}",
               f"verdict accuracy    {result.verdict_accuracy:.3f}",
               f"complete accuracy   {result.complete_accuracy:.3f}",
-              f"laterality accuracy {result.laterality_accuracy:.3f}", "",
+              f"laterality accuracy {result.laterality_accuracy:.3f}",
+              f"false codes         {result.false_codes}", "",
+              f"coverage (not in review)           {result.coverage:.3f}",
+              f"code accuracy not in review        {result.code_accuracy_not_in_review:.3f}",
+              f"false codes not in review          {result.false_codes_not_in_review}", "",
               "status confusion (rows: expected, columns: checker; all elements)",
               f"{'':<15}" + "".join(f"{s:>15}" for s in STATUSES)]
     for expected in STATUSES:
