@@ -155,7 +155,7 @@ def test_evidence_phrases_next_to_each_element_labelled_by_what_they_counted_as(
     for index in range(selected.count()):
         assert selected.nth(index).evaluate(STYLE)[3] == '"not performed"'  # the label shows in the note
     assert page.locator("#note-view mark:not(.selected)").first.evaluate(STYLE)[3] == "none"
-    assert "not performed" in page.text_content(".legend") and "not counted" in page.text_content(".legend")
+    assert "not performed" in page.text_content("#note-legend") and "not counted" in page.text_content("#note-legend")
 
 
 def test_the_page_passes_axe_core(page) -> None:  # type: ignore[no-untyped-def]
