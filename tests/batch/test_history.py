@@ -73,7 +73,8 @@ NIGHTS = {
                    {"f-1": "bilateral_complete"}),
 }
 """Three nights over changing inputs. enc-1 and the file f-1 turn complete (an addendum landed), enc-2 turns back;
-enc-4 is audited twice, incomplete both times; the two notes without an id (line-5, line-3) are two notes, never
+enc-4 is audited twice, in review both times (needles, no cement: the rules read a discontinued procedure, the learned
+reader a sacroplasty), so not complete; the two notes without an id (line-5, line-3) are two notes, never
 one. Per night, by latest verdict: 2 of 5 complete, 3 of 4, 2 of 4; over the period 5 of 8 (Dr. A 1 of 2,
 Dr. B 3 of 5, no provider 1 of 1)."""
 EXPECTED_NIGHTS = {"2026-11-21": (5, 2, 1, 1), "2026-11-22": (4, 3, 1, 1), "2026-11-23": (4, 2, 0, 1)}
@@ -111,8 +112,8 @@ def test_three_nights_give_three_runs_and_the_right_rates(nights: Path) -> None:
         (1, "2026-11-21", 7), (2, "2026-11-22", 6), (3, "2026-11-23", 5)]
     verdicts = dict(query(history, "SELECT source || ' ' || note_id || ' ' || run, outcome FROM notes"))
     assert verdicts["jsonl enc-1 1"] == "incomplete" and verdicts["jsonl enc-1 2"] == "complete"
-    assert verdicts["file f-1 1"] == "incomplete" and verdicts["jsonl enc-4 3"] == "incomplete"
-    assert verdicts["jsonl enc-4 1"] == "incomplete", "a note re-audited keeps its earlier rows"
+    assert verdicts["file f-1 1"] == "incomplete" and verdicts["jsonl enc-4 3"] == "review"
+    assert verdicts["jsonl enc-4 1"] == "review", "a note re-audited keeps its earlier rows"
     assert query(history, "SELECT note_id, matched FROM notes WHERE note_id LIKE 'line-%' ORDER BY run, position") == [
         ("line-5", 0), ("line-6", 0), ("line-3", 0), ("line-4", 0), ("line-4", 0)]
     rows = {r["night"]: r for r in history_csv(history, "--table", "nights")}

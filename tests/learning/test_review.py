@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from notecheck import Checker
 from notecheck.learning import LearnedReader
 from paths import SAMPLES
@@ -83,3 +85,17 @@ def test_negatives_reports_codes_in_review_apart(root: Path, checker: Checker) -
     assert done.returncode == 0, done.stderr
     assert f"{outside} notes with a suggested code outside review" in done.stdout
     assert f"{inside} notes with a suggested code in review" in done.stdout
+
+
+def test_held_out_mtsamples_rows_get_no_code_outside_review_and_few_in_review(root: Path, checker: Checker) -> None:
+    """The real-note bar on the 1,000 MTSamples rows no training ever read (index divisible by 5): no code outside
+    review, at most 1% in review."""
+    from notecheck.learning.data import MTSAMPLES, mtsamples_rows, mtsamples_split
+
+    if not (root / MTSAMPLES).is_file():
+        pytest.skip(f"{root / MTSAMPLES} is absent (../shared/ beside the project root)")
+    _, held = mtsamples_split(mtsamples_rows(root / MTSAMPLES))
+    reports = [checker.check_text(note.text, note.note_id) for note in held]
+    assert len(reports) == 1000
+    assert [r.note_id for r in reports if r.suggested_code and r.verdict != "review"] == []
+    assert sum(r.verdict == "review" for r in reports) <= 10

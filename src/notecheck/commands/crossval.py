@@ -46,7 +46,8 @@ def _held_out(checker: Checker, held: Sequence[LabeledNote]) -> dict[str, object
         reviewed += review
         codes += report.suggested_code is not None and not review
     return {"rows": len(held), "read by the learned reader": read, "codes outside review": codes,
-            "in review": reviewed, "share in review": round(reviewed / len(held), 4), "threshold": checker.reader.threshold}
+            "in review": reviewed, "share in review": round(reviewed / len(held), 4),
+            "threshold": checker.reader.threshold}
 
 
 def _markdown(result: dict[str, object]) -> str:

@@ -5,7 +5,8 @@ which the element pipeline never tokenizes (the pre-screen keeps them out), and 
 3 ms on a 4 kB MTSamples note against well under 1 ms for this one, which the +10% budget on MTSamples does not
 allow. Words are runs of letters and digits ('l5', 's1', '0201t' stay whole); a run of digits alone becomes '<n>'.
 
-The reading aids, both chosen by cross-validation (README, Accuracy) and both set in the model's config:
+The reading aids, both chosen by cross-validation (docs/accuracy.md, "The learned reader") and both set in the
+model's config:
 - negation scope: the few words after a negation cue, up to the next punctuation, are read as 'not_<word>'
   ('left side not treated' gives 'not_treated'), the classic bag-of-words answer to negation;
 - sacral lines: every line that holds a sacral anchor is read a second time as 'a_<word>', so the words standing
