@@ -82,6 +82,10 @@ def _add_eval(commands: _Commands) -> argparse.ArgumentParser:
     evaluate.add_argument("--format", choices=["text", "json"], default="text")
     evaluate.add_argument("--min-f1", type=float, help="exit 1 if any element's F1 for 'documented' is below")
     evaluate.add_argument("--min-code-accuracy", type=float, help="exit 1 if code accuracy is below")
+    evaluate.add_argument("--min-coverage", type=float, help="exit 1 if the share of notes not in review is below")
+    evaluate.add_argument("--max-false-codes", type=int, metavar="N",
+                          help="exit 1 above N false codes (a code where none is due, or 0201T for 0200T) among the "
+                               "notes not in review")
     evaluate.add_argument("--indications-labels", action="append", default=[], metavar="FILE",
                           help="labels of the indications checklist (notes beside the file, else in NOTES_DIR); "
                                "repeatable")
@@ -279,11 +283,12 @@ def _serve(args: argparse.Namespace, checker: Checker) -> int:
 
 
 def _eval(args: argparse.Namespace, checker: Checker) -> int:
-    from .commands.eval import evaluate
+    from .commands.eval import Bars, evaluate
 
-    return evaluate(args.notes_dir, args.labels, checker, fmt=args.format, min_f1=args.min_f1,
-                    min_code_accuracy=args.min_code_accuracy, indication_labels=args.indications_labels,
-                    min_indication_f1=args.min_indication_f1)
+    bars = Bars(min_f1=args.min_f1, min_code_accuracy=args.min_code_accuracy, min_indication_f1=args.min_indication_f1,
+                min_coverage=args.min_coverage, max_false_codes=args.max_false_codes)
+    return evaluate(args.notes_dir, args.labels, checker, fmt=args.format, bars=bars,
+                    indication_labels=args.indications_labels)
 
 
 def _audit(args: argparse.Namespace, checker: Checker) -> int:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from ..checker import Checker
 from ..errors import InputError
-from ..evaluation import read_labels, render_eval_json, render_eval_text, score
+from ..evaluation import EvalResult, read_labels, render_eval_json, render_eval_text, score
 from ..indications.evaluate import read_indication_labels, render_indication_eval_text, score_indications
 from ..inputs import read_note
 
@@ -19,9 +20,30 @@ def _note_path(folder: Path, note_id: str) -> Path:
     return path if path.suffix == ".txt" and path.exists() else folder / f"{note_id}.txt"
 
 
-def evaluate(notes_dir: str, labels_path: str, checker: Checker, fmt: str = "text", min_f1: float | None = None,
-             min_code_accuracy: float | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr,
-             indication_labels: list[str] | None = None, min_indication_f1: float | None = None) -> int:
+@dataclass(frozen=True)
+class Bars:
+    """The figures a labeled set must keep (None: not checked); CI gates every set with them."""
+
+    min_f1: float | None = None
+    min_code_accuracy: float | None = None
+    min_indication_f1: float | None = None
+    min_coverage: float | None = None  # share of notes not in review
+    max_false_codes: int | None = None  # false codes among notes not in review: they would reach a claim unread
+
+    def failures(self, result: EvalResult) -> list[str]:
+        checks = [(self.min_f1, result.min_f1, "lowest element F1", "--min-f1"),
+                  (self.min_code_accuracy, result.code_accuracy, "code accuracy", "--min-code-accuracy"),
+                  (self.min_coverage, result.coverage, "coverage (not in review)", "--min-coverage")]
+        failed = [f"{name} {value:.3f} is below {flag} {bar}" for bar, value, name, flag in checks
+                  if bar is not None and value < bar]
+        if self.max_false_codes is not None and result.false_codes_not_in_review > self.max_false_codes:
+            failed.append(f"{result.false_codes_not_in_review} false codes not in review, above --max-false-codes "
+                          f"{self.max_false_codes}")
+        return failed
+
+
+def evaluate(notes_dir: str, labels_path: str, checker: Checker, fmt: str = "text", bars: Bars = Bars(),
+             out: TextIO = sys.stdout, err: TextIO = sys.stderr, indication_labels: list[str] | None = None) -> int:
     """Exit 0 when the bars are met (or none is set), 1 below a bar, 2 when a labeled note is missing.
 
     ``indication_labels`` also scores the indications checklist; each file's notes are looked for beside it,
@@ -51,13 +73,10 @@ def evaluate(notes_dir: str, labels_path: str, checker: Checker, fmt: str = "tex
             out.write(json.dumps({**result.model_dump(), "indications": indications.model_dump()}, indent=2) + "\n")
         else:
             out.write(render_eval_text(result) + "\n" + render_indication_eval_text(indications))
-        if min_indication_f1 is not None and indications.min_f1 < min_indication_f1:
+        if bars.min_indication_f1 is not None and indications.min_f1 < bars.min_indication_f1:
             failed.append(f"lowest indication criterion F1 {indications.min_f1:.3f} is below --min-indication-f1 "
-                          f"{min_indication_f1}")
-    if min_f1 is not None and result.min_f1 < min_f1:
-        failed.append(f"lowest element F1 {result.min_f1:.3f} is below --min-f1 {min_f1}")
-    if min_code_accuracy is not None and result.code_accuracy < min_code_accuracy:
-        failed.append(f"code accuracy {result.code_accuracy:.3f} is below --min-code-accuracy {min_code_accuracy}")
+                          f"{bars.min_indication_f1}")
+    failed += bars.failures(result)
     for line in failed:
         print(f"notecheck: {line}", file=err)
     return 1 if failed else 0
