@@ -38,7 +38,8 @@ def audit(out: Path, name: str, *inputs: str) -> None:
         html.write_text(re.sub(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?", "DATE", html.read_text("utf-8")), "utf-8")
     manifest = folder / "manifest.json"
     if manifest.exists():
-        manifest.write_text(re.sub(r'"started": "[^"]*"', '"started": "DATE"', manifest.read_text("utf-8")), "utf-8")
+        masked = re.sub(r'"started": "[^"]*"', '"started": "DATE"', manifest.read_text("utf-8"))
+        manifest.write_text(re.sub(r'"run_id": "\w+"', '"run_id": "RUN"', masked), "utf-8")  # random per run
     for lock in folder.glob("*.lock"):
         lock.unlink()
 
