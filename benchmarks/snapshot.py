@@ -2,8 +2,8 @@
 
 A change that must not change behaviour (a layout change, a faster matcher) is shown by running this before and
 after and comparing the two folders: ``diff -r before/ after/``. It covers check (text, JSON, worksheet) and query
-on every labeled and sample note, eval on every labeled set, audit folders (sample notes, HL7, MTSamples when
-../shared is present) and the service's responses through its ASGI app.
+on every labeled and sample note, eval on every labeled set, audit folders (sample notes, the training writers'
+notes, HL7, MTSamples when ../shared is present) and the service's responses through its ASGI app.
 
     python benchmarks/snapshot.py OUT_DIR
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = ["sample_notes", "tests/corpus", "tests/holdout", "tests/holdout2", "tests/holdout3", "tests/holdout4",
-        "tests/holdout5", "tests/holdout6", "tests/indications", "tests/preauth"]
+        "tests/holdout5", "tests/holdout6", "tests/holdout7", "tests/indications", "tests/preauth"]
 INDICATION_SETS = ["tests/indications", "tests/preauth"]  # labeled for the checklist only, not for the elements
 MTSAMPLES = ROOT.parent / "shared" / "corpora" / "mtsamples" / "mtsamples.csv"
 
@@ -38,7 +38,8 @@ def audit(out: Path, name: str, *inputs: str) -> None:
         html.write_text(re.sub(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?", "DATE", html.read_text("utf-8")), "utf-8")
     manifest = folder / "manifest.json"
     if manifest.exists():
-        manifest.write_text(re.sub(r'"started": "[^"]*"', '"started": "DATE"', manifest.read_text("utf-8")), "utf-8")
+        masked = re.sub(r'"started": "[^"]*"', '"started": "DATE"', manifest.read_text("utf-8"))
+        manifest.write_text(re.sub(r'"run_id": "\w+"', '"run_id": "RUN"', masked), "utf-8")  # random per run
     for lock in folder.glob("*.lock"):
         lock.unlink()
 
@@ -94,6 +95,7 @@ def main(out: Path) -> None:
     run(out, "profile_0200T", "--profile", "0200T", "check", "--format", "json", *samples)
     run(out, "schema", "schema")
     audit(out, "samples", "sample_notes", "--group-by", "provider")
+    audit(out, "writers", "training/writers")  # the learned reader's ~1,400 labeled notes, every report
     audit(out, "hl7", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "sample_notes" / "hl7").glob("*.hl7")))
     if MTSAMPLES.exists():
         audit(out, "mtsamples", str(MTSAMPLES), "--text-column", "transcription", "--id-column", "")

@@ -211,11 +211,28 @@ def _add_learning(commands: _Commands) -> None:
     crossval.add_argument("--format", choices=["text", "json"], default="text")
 
 
+class _Version(argparse.Action):
+    """``--version``: the package and the regex engine this install matches with (Hyperscan, or Python's re
+    where its wheel is absent or NOTECHECK_MATCHER=python), found only when asked."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and the regex engine, then exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        from importlib.metadata import version
+
+        from .reading.matching import ENGINE
+
+        print(f"notecheck {version('notecheck-sacral')}\nmatcher: {ENGINE}")
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="notecheck",
         description="Check procedure notes for the documentation CPT 0201T/0200T (sacroplasty) requires.",
     )
+    parser.add_argument("--version", action=_Version)
     parser.add_argument("--patterns", metavar="DIR", help="pattern directory to use instead of the shipped one")
     parser.add_argument("--billed", "--profile", dest="billed", default=None, metavar="CODE",
                         help="the billed code to judge notes against, e.g. 0201T or 0201T-50 (default: the code each "

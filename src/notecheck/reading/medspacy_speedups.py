@@ -1,8 +1,8 @@
-"""Two speed-ups of medspaCy components, each applied to one component instance: nothing global is patched.
+"""Speed-ups of medspaCy components, each applied to one component instance: nothing global is patched.
 
-medspaCy's RegexMatcher rebuilds the note text once per rule, and its ConTextGraph compares every modifier with
-every other one and every target in the Doc. Both give the same results here as medspaCy's own code
-(tests/reading/test_bounded_context.py compares them on every labeled note).
+medspaCy's RegexMatcher rebuilds the note text once per rule and scans it with every rule; its ConTextGraph
+compares every modifier with every other one and every target in the Doc. All give the same results here as
+medspaCy's own code (tests/reading/test_bounded_context.py and test_matching.py compare them on every labeled note).
 """
 
 from __future__ import annotations
@@ -10,10 +10,13 @@ from __future__ import annotations
 from bisect import bisect_left
 from typing import TYPE_CHECKING, Any
 
+from .matching import PatternIndex
 from .sentences import TEXT
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
+
+CANDIDATES = "notecheck_candidates"  # doc.user_data key: the rules the one-pass index found possible in the note
 
 
 def one_pass_regex(component: Any) -> None:
@@ -24,12 +27,37 @@ def one_pass_regex(component: Any) -> None:
     time on long notes. The component's own RegexMatcher instance is switched to a subclass whose __call__
     gives the same matches from one text and a bisect over token offsets; nothing global is patched.
     """
+    for inner in _regex_matchers(component):
+        inner.__class__ = _one_pass_class(type(inner))
+
+
+def _regex_matchers(component: Any) -> list[Any]:
     from medspacy.common.medspacy_matcher import MedspacyMatcher
 
-    for value in vars(component).values():
-        if isinstance(value, MedspacyMatcher):
-            inner = value._MedspacyMatcher__regex_matcher  # type: ignore[attr-defined]
-            inner.__class__ = _one_pass_class(type(inner))
+    return [value._MedspacyMatcher__regex_matcher for value in vars(component).values()  # type: ignore[attr-defined]
+            if isinstance(value, MedspacyMatcher)]
+
+
+def one_index(components: list[Any]) -> None:
+    """Give the components' one-pass regex matchers one PatternIndex over all their rules: the note is scanned
+    once for every family (targets, sections, cues) and each matcher runs ``re`` only for the rules found
+    possible. Call after one_pass_regex on each component."""
+    inners = [inner for component in components for inner in _regex_matchers(component)]
+    patterns = list(dict.fromkeys(p for inner in inners for group in inner._patterns.values() for p in group))
+    index = PatternIndex(patterns)
+    positions = {pattern: i for i, pattern in enumerate(patterns)}
+    for inner in inners:
+        inner._index, inner._positions = index, positions
+
+
+def _candidates(matcher: Any, doc: Doc, text: str) -> frozenset[int] | None:
+    """The rules the shared index finds possible in this Doc, found once for every component (None: all)."""
+    index = getattr(matcher, "_index", None)
+    if index is None:
+        return None
+    if CANDIDATES not in doc.user_data:
+        doc.user_data[CANDIDATES] = index.candidates(text)
+    return doc.user_data[CANDIDATES]  # type: ignore[no-any-return]
 
 
 def _one_pass_class(base: type) -> type:
@@ -44,9 +72,12 @@ def _one_pass_class(base: type) -> type:
             starts = [token.idx for token in doc]
             size = len(starts)
             matches: list[tuple[int, int, int]] = []
+            candidates = _candidates(self, doc, text)
             for match_id, patterns in self._patterns.items():
                 on_match = self._callbacks[match_id]
                 for pattern in patterns:
+                    if candidates is not None and self._positions[pattern] not in candidates:
+                        continue
                     for found in pattern.finditer(text):
                         span = doc.char_span(found.start(), found.end())
                         if span is not None:

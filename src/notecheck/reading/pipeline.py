@@ -12,7 +12,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from ..rules import IGNORE, OTHER_SECTION, PatternSet, regex_source
-from .medspacy_speedups import bounded_context, one_pass_regex
+from .medspacy_speedups import bounded_context, one_index, one_pass_regex
 from .sections import section_pattern
 from .sentences import sentence_starts
 
@@ -122,6 +122,7 @@ def build_pipeline(patterns: PatternSet) -> Language:
         for (category, direction, max_scope, excluded), regexes in by_behaviour.items()
     ])
     one_pass_regex(context)
+    one_index([matcher, sectionizer, context])
     bounded_context(context)
     return nlp
 

@@ -1,0 +1,112 @@
+"""The one-pass index (reading/matching.py) never hides a rule that ``re`` would match, on both paths.
+
+The engine path needs the ``hyperscan`` wheel (the ``[fast]`` extra, in ``[test]`` where a wheel exists); the
+pure-Python path is forced in a subprocess with NOTECHECK_MATCHER=python and must print the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from paths import ROOT
+
+from notecheck.checker import Checker
+from notecheck.reading import matching, normalize_newlines
+from notecheck.reading.matching import PatternIndex, stand_in_text
+
+NOTES = sorted(ROOT.glob("tests/*/*.txt")) + sorted(ROOT.glob("sample_notes/*.txt"))
+engine = pytest.mark.skipif(matching._hs is None, reason="hyperscan is not installed (or NOTECHECK_MATCHER=python): "
+                                                           "the pure-Python path is what runs here")
+# Rules built to trip a stand-in: Unicode spaces, case folds, negated classes, symbols, non-ASCII literals.
+TRICKY = [r"sacral\s+ala", r"[^a-z]k\b", r"ri[s]k", r"\bcement\b", r"[^•]x", r"[-*•]\s*item", r"(?<![\w/])L5",
+          r"\W{2}", r"[^\s]{3}end", r"café", r"(?-i:ALA)", r"a{,2}b", r"[à-ÿ]", r"[^_]z", r"\d\d mL", r"\S+\s\S+$"]
+ALPHABET = list("aksiLz _-*/.5\n\t") + ["\u00a0", "\u212a", "\u017f", "\u0131", "\u0130", "•", "é", "É", "\x1c",
+                                         "\u2009", "\u0663", "²", "ß", "—"]
+
+
+def _pipeline_index(checker: Checker) -> tuple[PatternIndex, list[re.Pattern[str]]]:
+    from notecheck.reading.medspacy_speedups import _regex_matchers
+
+    inner = _regex_matchers(checker.scanner.nlp.get_pipe("medspacy_target_matcher"))[0]
+    return inner._index, list(inner._positions)
+
+
+def _missed(index: PatternIndex, patterns: list[re.Pattern[str]], text: str) -> set[int]:
+    found = index.candidates(text)
+    return set() if found is None else {i for i, p in enumerate(patterns) if p.search(text)} - found
+
+
+@engine
+def test_every_rule_re_matches_is_a_candidate_on_every_labeled_note_and_mtsamples(checker: Checker) -> None:
+    index, patterns = _pipeline_index(checker)
+    texts = [path.read_text(encoding="utf-8", errors="replace") for path in NOTES]
+    mtsamples = ROOT.parent / "shared" / "corpora" / "mtsamples" / "mtsamples.csv"
+    if mtsamples.exists():
+        import csv
+
+        with mtsamples.open(encoding="utf-8") as handle:
+            texts += [row["transcription"] for row in csv.DictReader(handle)]
+    assert len(texts) > 300
+    skipped = 0
+    for i, text in enumerate(texts):
+        text = checker._normalize(normalize_newlines(text)).text
+        assert not _missed(index, patterns, text), i
+        skipped += index.candidates(text) is not None and len(index.candidates(text) or ()) < len(patterns)
+    assert skipped > len(texts) / 2  # the index earns its keep: most notes skip most rules
+
+
+@engine
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(ALPHABET + ["sacral", "ala", "cement", "item", "end", "café", "ALA", "mL", "12"]),
+                max_size=30))
+def test_stand_in_text_never_hides_a_match_on_hostile_characters(words: list[str]) -> None:
+    text = "".join(words)
+    patterns = [re.compile(p, re.IGNORECASE) for p in TRICKY] + [re.compile(p) for p in TRICKY]
+    assert not _missed(_tricky_index(), patterns, text)
+
+
+_TRICKY_INDEX: list[PatternIndex] = []
+
+
+def _tricky_index() -> PatternIndex:
+    if not _TRICKY_INDEX:
+        _TRICKY_INDEX.append(PatternIndex([re.compile(p, re.IGNORECASE) for p in TRICKY]
+                                          + [re.compile(p) for p in TRICKY]))
+    return _TRICKY_INDEX[0]
+
+
+def test_stand_in_keeps_offsets_and_gives_up_on_non_ascii_digits() -> None:
+    assert stand_in_text("plain ASCII") == "plain ASCII"
+    text = "sacral\u00a0ala \u212a é • \x1c"
+    assert len(stand_in_text(text) or "") == len(text)
+    assert stand_in_text(text) == "sacral\x0bala k _ \x01 \x0b"
+    assert stand_in_text("L\u0665-S1") is None  # an Arabic-Indic digit: every rule stays a candidate
+
+
+def _cli(env: dict[str, str], *args: str) -> bytes:
+    done = subprocess.run([sys.executable, "-m", "notecheck.cli", *args], cwd=ROOT, capture_output=True,
+                          env={**os.environ, **env}, check=False)
+    assert done.returncode in (0, 1), done.stderr
+    return done.stdout
+
+
+def test_version_names_the_engine_and_the_fallback_is_chosen_by_the_environment() -> None:
+    forced = _cli({"NOTECHECK_MATCHER": "python"}, "--version").decode()
+    assert "matcher: python re" in forced
+    own = _cli({}, "--version").decode()
+    assert ("matcher: hyperscan" in own) == (matching._hs is not None)
+
+
+def test_both_paths_print_the_same_reports() -> None:
+    notes = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "sample_notes").glob("*.txt"))]
+    notes += [str(p.relative_to(ROOT)) for p in sorted((ROOT / "tests" / "holdout7").glob("*.txt"))]
+    fallback = _cli({"NOTECHECK_MATCHER": "python"}, "check", "--format", "json", *notes)
+    assert fallback == _cli({}, "check", "--format", "json", *notes)
+    assert len([json.loads(line) for line in fallback.splitlines() if line.strip()]) == len(notes)
