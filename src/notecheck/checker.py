@@ -129,7 +129,7 @@ class Checker:
         gate = agreement(report.suggested_code, learned, self.reader.threshold)
         if gate.agree:
             return report.model_copy(update={"learned": learned})
-        reason = f"A person should read this note: {gate.reason}."
+        reason = f"{gate.reason[0].upper()}{gate.reason[1:]}."  # every output already says "review" in its words
         return report.model_copy(update={
             "learned": learned, "verdict": "review", "complete": False,
             "verdict_reasons": [reason, *report.verdict_reasons],
