@@ -79,9 +79,13 @@ class Checker:
     def scan(self, text: str) -> NoteScan:
         """Run the pipeline, or skip it when the note has no sacral term or no element term at all."""
         text = normalize_newlines(text)
+        return self._scan(text, self.anchored(text))
+
+    def _scan(self, text: str, anchored: bool) -> NoteScan:
+        """scan() of a note whose newlines are normalised and whose anchor test is done (check_text needs both)."""
         if len(text) > self.max_chars:
             raise NoteTooLong(f"note is {len(text):,} characters, over the pipeline's limit of {self.max_chars:,}")
-        if self._use_prescreen and not self.anchored(text):
+        if self._use_prescreen and not anchored:
             return NoteScan(text=text, prescreened=True)  # no sacral anchor: nothing normalisation could add one
         normalized = self._normalize(text, self.max_chars)
         if self._use_prescreen and not self._may_document(normalized.text):
@@ -109,17 +113,17 @@ class Checker:
 
     def check_text(self, text: str, note_id: str = "note", billed: str | None = None) -> Report:
         """The report for one note; ``billed`` (a code as written, '0201T-50') overrides the checker's own."""
-        report = self._check_rules(text, note_id, billed)
-        learned = self.read(text, report)
-        return report if learned is None else self._second_reading(report, learned)
-
-    def read(self, text: str, report: Report) -> LearnedReading | None:
-        """The learned reader's reading of every note with a sacral anchor, pre-screened by the element
-        vocabulary or not: its own words (and the rules' reading, if its model was trained with it), never the
-        medspaCy pipeline's Doc. None without an anchor (nothing sacral to read) or with the reader off."""
         written = normalize_newlines(text)
-        if not self.learned or not self.anchored(written):
-            return None
+        anchored = self.anchored(written)  # once: the pre-screen and the learned reader both ask
+        report = self._check_rules(written, anchored, note_id, billed)
+        if not self.learned or not anchored:
+            return report
+        return self._second_reading(report, self._read(written, report))
+
+    def _read(self, written: str, report: Report) -> LearnedReading:
+        """The learned reader's reading of a note with a sacral anchor, pre-screened by the element vocabulary or
+        not: its own words (and the rules' reading, if its model was trained with it), never the medspaCy
+        pipeline's Doc. A note without an anchor (nothing sacral to read) is never read."""
         return self.reader(written, rule_features(report) if self.reader.uses_rules else ())
 
     def _second_reading(self, report: Report, learned: LearnedReading) -> Report:
@@ -135,11 +139,11 @@ class Checker:
             "verdict_reasons": [reason, *report.verdict_reasons],
             "findings": [*report.findings, Finding(kind="review", message=reason)]})
 
-    def _check_rules(self, text: str, note_id: str, billed: str | None) -> Report:
+    def _check_rules(self, written: str, anchored: bool, note_id: str, billed: str | None) -> Report:
         """The rules' report: elements, evidence, code and verdict; the learned reader never changes the first
         four."""
         code = self.parse_billed(billed) if billed else self.billed
-        scan = self.scan(text)
+        scan = self._scan(written, anchored)
         date = self._date.search(scan.text, 0, HEADER_CHARS)
         encounter_date = date.group(1) if date else None
         encounter = self._encounter(scan.text, encounter_date)
