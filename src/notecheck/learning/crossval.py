@@ -107,11 +107,16 @@ def learned_alone(notes: Sequence[LabeledNote], readings: Sequence[LearnedReadin
     return [Outcome(note, learned_code(r) if r else None) for note, r in zip(notes, readings, strict=True)]
 
 
+def gated_outcome(note: LabeledNote, code: str | None, reading: LearnedReading | None,
+                  threshold: float) -> Outcome:
+    """The rules' code, in review where the learned reader does not back it with at least ``threshold``: what the
+    checker's verdict does with the two readings."""
+    return Outcome(note, code, not agreement(code, reading, threshold).agree)
+
+
 def gated(notes: Sequence[LabeledNote], rules: dict[str, str | None], readings: Sequence[LearnedReading | None],
           threshold: float) -> list[Outcome]:
-    """The rules' code, in review where the learned reader does not back it with at least ``threshold``."""
-    return [Outcome(note, rules[note.note_id], not agreement(rules[note.note_id], r, threshold).agree)
-            for note, r in zip(notes, readings, strict=True)]
+    return [gated_outcome(note, rules[note.note_id], r, threshold) for note, r in zip(notes, readings, strict=True)]
 
 
 def choose_threshold(notes: Sequence[LabeledNote], rules: dict[str, str | None],
@@ -189,7 +194,8 @@ class CrossValidation:
     thresholds: dict[int, float]
 
     def gated(self, rules: dict[str, str | None]) -> list[Outcome]:
-        return [Outcome(n, rules[n.note_id], not agreement(rules[n.note_id], r, self.thresholds[f]).agree)
+        """Each note gated with its own fold's threshold."""
+        return [gated_outcome(n, rules[n.note_id], r, self.thresholds[f])
                 for n, r, f in zip(self.notes, self.readings, self.fold_of, strict=True)]
 
 

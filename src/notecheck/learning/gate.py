@@ -31,10 +31,8 @@ def support(code: str | None, reading: LearnedReading) -> float:
 
 def learned_code(reading: LearnedReading) -> str | None:
     """The code the learned reader reads: 0201T, 0200T or none, whichever it gives the most probability."""
-    p = reading.probabilities
-    options: list[tuple[float, str | None]] = [(p["0201T"], "0201T"), (p["0200T"], "0200T"),
-                                               (p["side_unknown"] + p["none"], None)]
-    return max(options, key=lambda option: option[0])[1]
+    codes: tuple[str | None, ...] = ("0201T", "0200T", None)
+    return max(codes, key=lambda code: support(code, reading))
 
 
 def _name(code: str | None) -> str:
