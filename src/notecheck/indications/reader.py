@@ -26,7 +26,7 @@ from datetime import date
 from functools import cached_property
 
 from ..models import CriterionEvidence, CriterionResult, CriterionStatus, Indications
-from ..reading import NoteScan
+from ..reading import NoteScan, PatternIndex
 from ..rules import CriteriaSet, Criterion, compile_terms
 from .dates import NoteDate
 from .values import ValueReader
@@ -59,6 +59,7 @@ class _Note:
     as_of: date | None
     inpatient: bool
     skipped: frozenset[str]
+    vocabulary: list[frozenset[int] | None]  # per sentence, the term patterns that may match it (None: all may)
 
 
 class IndicationReader:
@@ -76,6 +77,8 @@ class IndicationReader:
         self._hint = {c.id: re.compile(c.hint, flags) for c in criteria.criteria if c.hint}
         self._back = {c.id: re.compile(c.refers_back, flags) for c in criteria.criteria if c.refers_back}
         self._needs = {c.id: re.compile(c.needs.pattern, flags) for c in criteria.criteria if c.needs}
+        vocabulary = list(dict.fromkeys([*(p for terms in self._terms.values() for p in terms), *self._back.values()]))
+        self._vocabulary, self._position = PatternIndex(vocabulary), {p: i for i, p in enumerate(vocabulary)}
         self._values = ValueReader(criteria)
         self._date = NoteDate(criteria.document_date)
         reads, fracture = criteria.reads, "|".join(criteria.criterion("fracture_on_imaging").terms)
@@ -97,7 +100,14 @@ class IndicationReader:
         title = scan.text.lstrip().split("\n", 1)[0]
         return _Note(scan, sentences, about, title, self._date(scan.text),
                      self._inpatient.search(scan.text) is not None,
-                     frozenset() if procedure else frozenset(self.criteria.procedure_sections))
+                     frozenset() if procedure else frozenset(self.criteria.procedure_sections),
+                     [self._vocabulary.candidates(s.text) for s in sentences])
+
+    def _may_match(self, pattern: re.Pattern[str], note: _Note, index: int) -> bool:
+        """Can a term pattern match sentence ``index``? Every criterion's vocabulary is looked up in one pass per
+        sentence (reading.PatternIndex), so a criterion reads only the sentences that may name its terms."""
+        candidates = note.vocabulary[index]
+        return candidates is None or self._position[pattern] in candidates
 
     def _discount(self, criterion: Criterion, note: _Note, sentence: str, start: int, end: int,
                   cues: list[str] | None = None) -> str | None:
@@ -156,15 +166,17 @@ class IndicationReader:
         back = self._back.get(criterion.id)
         named_before: _Sentence | None = None
         for index, sentence in enumerate(note.sentences):
-            context = self._read(criterion, note, index)
+            terms = [p for p in self._terms[criterion.id] if self._may_match(p, note, index)]
+            refers = (back is not None and named_before is not None and named_before.section == sentence.section
+                      and self._may_match(back, note, index))
+            context = self._read(criterion, note, index) if terms or refers else None
             if context is None:
                 named_before = None
                 continue
-            matches = {(m.start(), m.end()): m for pattern in self._terms[criterion.id]
-                       for m in pattern.finditer(sentence.text)}
+            matches = {(m.start(), m.end()): m for pattern in terms for m in pattern.finditer(sentence.text)}
             named = sentence if matches else None
-            if back and named_before is not None and named_before.section == sentence.section:
-                matches.update({(m.start(), m.end()): m for m in back.finditer(sentence.text)})
+            if refers:
+                matches.update({(m.start(), m.end()): m for m in back.finditer(sentence.text)})  # type: ignore[union-attr]
             found += [(sentence, matches[key], context) for key in sorted(matches)]
             named_before = named
         return found
