@@ -1,4 +1,5 @@
-"""The one-pass index (reading/matching.py) never hides a rule that ``re`` would match, on both paths.
+"""The one-pass index (reading/matching.py) never hides a rule that ``re`` would match, and searching from the
+starts it reports finds exactly what ``re.finditer`` finds from the first character, on both paths.
 
 The engine path needs the ``hyperscan`` wheel (the ``[fast]`` extra, in ``[test]`` where a wheel exists); the
 pure-Python path is forced in a subprocess with NOTECHECK_MATCHER=python and must print the same bytes.
@@ -19,14 +20,17 @@ from paths import ROOT
 
 from notecheck.checker import Checker
 from notecheck.reading import matching, normalize_newlines
-from notecheck.reading.matching import PatternIndex, stand_in_text
+from notecheck.reading.matching import PatternIndex, branches, relaxed, stand_in_text
 
 NOTES = sorted(ROOT.glob("tests/*/*.txt")) + sorted(ROOT.glob("sample_notes/*.txt"))
 engine = pytest.mark.skipif(matching._hs is None, reason="hyperscan is not installed (or NOTECHECK_MATCHER=python): "
                                                            "the pure-Python path is what runs here")
 # Rules built to trip a stand-in: Unicode spaces, case folds, negated classes, symbols, non-ASCII literals.
 TRICKY = [r"sacral\s+ala", r"[^a-z]k\b", r"ri[s]k", r"\bcement\b", r"[^•]x", r"[-*•]\s*item", r"(?<![\w/])L5",
-          r"\W{2}", r"[^\s]{3}end", r"café", r"(?-i:ALA)", r"a{,2}b", r"[à-ÿ]", r"[^_]z", r"\d\d mL", r"\S+\s\S+$"]
+          r"\W{2}", r"[^\s]{3}end", r"café", r"(?-i:ALA)", r"a{,2}b", r"[à-ÿ]", r"[^_]z", r"\d\d mL", r"\S+\s\S+$",
+          # look-arounds and long repeats, which the engine's starts are found without (matching.relaxed)
+          r"(?<!no )cement(?!\s+extravasation)", r"(?<![^\n])[ \t]*item[^.\n]{0,40}end", r"\ba(?=\w)|k\b(?<=lk)",
+          r"(?<=; )ala:|(?<![\w/])(?-i:ALA)\s*:", r"s(?:a|(?!x)k)+l"]
 ALPHABET = list("aksiLz _-*/.5\n\t") + ["\u00a0", "\u212a", "\u017f", "\u0131", "\u0130", "•", "é", "É", "\x1c",
                                          "\u2009", "\u0663", "²", "ß", "—"]
 
@@ -38,13 +42,16 @@ def _pipeline_index(checker: Checker) -> tuple[PatternIndex, list[re.Pattern[str
     return inner._index, list(inner._positions)
 
 
-def _missed(index: PatternIndex, patterns: list[re.Pattern[str]], text: str) -> set[int]:
-    found = index.candidates(text)
-    return set() if found is None else {i for i, p in enumerate(patterns) if p.search(text)} - found
+def _mismatched(index: PatternIndex, patterns: list[re.Pattern[str]], text: str) -> list[int]:
+    """The patterns whose matches, searched from where the index says they may start, differ from finditer's."""
+    found = index.find(text)
+    return [i for i, p in enumerate(patterns)
+            if [m.span() for m in p.finditer(text)] != ([m.span() for m in found.finditer(i, p, text)]
+                                                        if found.may_match(i) else [])]
 
 
 @engine
-def test_every_rule_re_matches_is_a_candidate_on_every_labeled_note_and_mtsamples(checker: Checker) -> None:
+def test_every_rule_finds_what_re_finds_on_every_labeled_note_and_mtsamples(checker: Checker) -> None:
     index, patterns = _pipeline_index(checker)
     texts = [path.read_text(encoding="utf-8", errors="replace") for path in NOTES]
     mtsamples = ROOT.parent / "shared" / "corpora" / "mtsamples" / "mtsamples.csv"
@@ -52,24 +59,34 @@ def test_every_rule_re_matches_is_a_candidate_on_every_labeled_note_and_mtsample
         import csv
 
         with mtsamples.open(encoding="utf-8") as handle:
-            texts += [row["transcription"] for row in csv.DictReader(handle)]
+            texts += [row["transcription"] for row in csv.DictReader(handle)][::3]  # a third keeps CI quick
     assert len(texts) > 300
     skipped = 0
     for i, text in enumerate(texts):
         text = checker._normalize(normalize_newlines(text)).text
-        assert not _missed(index, patterns, text), i
-        skipped += index.candidates(text) is not None and len(index.candidates(text) or ()) < len(patterns)
+        assert not _mismatched(index, patterns, text), i
+        candidates = index.candidates(text)
+        skipped += candidates is not None and len(candidates) < len(patterns)
     assert skipped > len(texts) / 2  # the index earns its keep: most notes skip most rules
+    assert len(index._spanned) > len(patterns) * 3 // 4  # and most rules are searched from their starts
+
+
+def test_relaxed_rules_drop_look_arounds_and_long_repeats_and_keep_everything_else() -> None:
+    assert relaxed(r"(?<!no )cement(?=\s)") == "cement"
+    assert relaxed(r"(?:x(?!y)|[(?=])\(?=z") == r"(?:x|[(?=])\(?=z"  # a class and an escape are not look-arounds
+    assert relaxed(r"[^()\n]{0,80}\d{1,2}") == r"[^()\n]{0,}\d{1,2}"
+    assert relaxed(r"a(?=b)?c") is None  # the quantifier would move onto 'a'
+    assert branches(r"(?:a|b)|c|[|]|\|d") == ["(?:a|b)", "c", "[|]", r"\|d"]
 
 
 @engine
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from(ALPHABET + ["sacral", "ala", "cement", "item", "end", "café", "ALA", "mL", "12"]),
-                max_size=30))
-def test_stand_in_text_never_hides_a_match_on_hostile_characters(words: list[str]) -> None:
+@given(st.lists(st.sampled_from(ALPHABET + ["sacral", "ala", "cement", "item", "end", "café", "ALA", "mL", "12",
+                                             "no ", "; ", " extravasation", "lk", "sakal", "ALA :"]), max_size=30))
+def test_every_match_is_found_on_hostile_characters(words: list[str]) -> None:
     text = "".join(words)
     patterns = [re.compile(p, re.IGNORECASE) for p in TRICKY] + [re.compile(p) for p in TRICKY]
-    assert not _missed(_tricky_index(), patterns, text)
+    assert not _mismatched(_tricky_index(), patterns, text)
 
 
 _TRICKY_INDEX: list[PatternIndex] = []

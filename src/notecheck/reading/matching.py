@@ -6,6 +6,12 @@ prefilter mode, which reports a superset of the texts each rule matches, and sca
 the rules Hyperscan reported. Without Hyperscan (no wheel for the platform, or ``NOTECHECK_MATCHER=python``) every
 rule is a candidate, which is the matching notecheck always did.
 
+Where Hyperscan compiles a rule loosened to a superset (look-arounds removed, long bounded repeats unbounded: see
+``relaxed``) exactly, with the start of each match, the scan also says where a match of the rule may begin, and
+``re`` searches from there (``Found.finditer``), never through the text before it or after the last possible match:
+``re`` alone took 22% of a check, scanning every rule through every note from its first character. Other rules are
+prefiltered (may match or not) and searched by ``re`` from the start.
+
 Hyperscan runs in byte mode (ASCII classes: a UTF-8 database was 16 times larger and 10 times slower to build). A
 text outside ASCII is scanned as a stand-in of the same length in characters, where each other character becomes
 an ASCII one ``re`` treats alike (see _stand_in); a rule a stand-in could mislead is always a candidate (_safe).
@@ -17,7 +23,8 @@ import hashlib
 import os
 import re
 import threading
-from collections.abc import Sequence
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
@@ -28,8 +35,12 @@ CACHE_ENV = "NOTECHECK_CACHE"  # where compiled databases are kept (default: ~/.
 _SPACE, _SYMBOL, _WORD = "\x0b", "\x01", "_"  # stand-ins: each matches what a Unicode space, symbol, letter would
 _FOLDS = {"ı": "i", "ſ": "s"}  # re.IGNORECASE folds these onto ASCII letters besides simple lower-casing
 _PYTHON_SPACES = re.compile(r"[\x1c-\x1f]")  # ASCII, yet whitespace to Python's \s and not to Hyperscan's
-_UNSAFE_SOURCE = re.compile(r"\{,|\[:")  # Python's {,n} (PCRE reads it literally); POSIX classes (Python does)
+# Python's {,n} (PCRE reads it literally); what PCRE would read as a POSIX class ('[:alpha:]', Python does not)
+_UNSAFE_SOURCE = re.compile(r"\{,|\[([:.=])[^\]]*\1\]")
 _RISKY_IN_NEGATION = frozenset({ord(_WORD), ord(_SPACE), ord(_SYMBOL)})
+_LOOKAROUNDS = ("(?=", "(?!", "(?<=", "(?<!")
+_REPEAT = re.compile(r"\{(?P<least>\d+),(?P<most>\d+)\}")
+_LONG_REPEAT = 16
 
 
 def _load_hyperscan() -> Any:
@@ -125,13 +136,126 @@ def _safe(pattern: re.Pattern[str]) -> tuple[bool, bool]:
     return True, not _stand_in_risk(parsed, caseless)
 
 
-def _source(pattern: re.Pattern[str]) -> bytes:
-    """The rule for Hyperscan: non-ASCII characters as the stand-ins the scanned copy holds."""
-    return "".join(c if c.isascii() else f"\\x{ord(_stand_in(c) or _SYMBOL):02x}" for c in pattern.pattern).encode()
+def _source(source: str) -> bytes:
+    """A rule for Hyperscan: non-ASCII characters as the stand-ins the scanned copy holds."""
+    return "".join(c if c.isascii() else f"\\x{ord(_stand_in(c) or _SYMBOL):02x}" for c in source).encode()
+
+
+def _skip_class(source: str, i: int) -> int:
+    """The index after the character class opening at ``source[i]``."""
+    i += 1
+    if source[i:i + 1] == "^":
+        i += 1
+    if source[i:i + 1] == "]":  # a ']' first in a class is a literal
+        i += 1
+    while i < len(source) and source[i] != "]":
+        i += 2 if source[i] == "\\" else 1
+    return i + 1
+
+
+def _group_end(source: str, i: int) -> int:
+    """The index after the group opening at ``source[i]``."""
+    depth = 0
+    while i < len(source):
+        char = source[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "[":
+            i = _skip_class(source, i)
+            continue
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        i += 1
+        if depth == 0:
+            return i
+    return i
+
+
+def _next(source: str, i: int, groups: bool) -> int:
+    """The index after the atom at ``source[i]``: an escape, a character class, a whole group if ``groups``, or
+    one character."""
+    char = source[i]
+    if char == "\\":
+        return i + 2
+    if char == "[":
+        return _skip_class(source, i)
+    return _group_end(source, i) if groups and char == "(" else i + 1
+
+
+def relaxed(source: str) -> str | None:
+    """The rule with its look-arounds removed and its long bounded repeats unbounded ('{0,80}' becomes '{0,}'), at
+    any depth: every match of the rule is a match of this one at the same offsets, and the engine's start tracking
+    takes it (long bounded repeats made it refuse the section headers). None when a quantifier follows a
+    look-around (it would move)."""
+    kept: list[str] = []
+    i = 0
+    while i < len(source):
+        if source.startswith(_LOOKAROUNDS, i):
+            i = _group_end(source, i)
+            if source[i:i + 1] in ("*", "+", "?", "{"):
+                return None
+            continue
+        repeat = _REPEAT.match(source, i)
+        if repeat and int(repeat["most"]) > _LONG_REPEAT:
+            kept.append(f"{{{repeat['least']},}}")
+            i = repeat.end()
+            continue
+        end = _next(source, i, groups=False)
+        kept.append(source[i:end])
+        i = end
+    return "".join(kept)
+
+
+def branches(source: str) -> list[str]:
+    """The top-level alternatives of a regex source ('a|(?:b|c)' gives 'a' and '(?:b|c)')."""
+    found, begin, i = [], 0, 0
+    while i < len(source):
+        if source[i] == "|":
+            found.append(source[begin:i])
+            begin = i + 1
+        i = _next(source, i, groups=True)
+    return [*found, source[begin:]]
+
+
+class Found:
+    """What one scan of a text says of each pattern: whether it may match, and where its matches may start."""
+
+    __slots__ = ("candidates", "_leads")
+
+    def __init__(self, candidates: frozenset[int] | None, leads: dict[int, tuple[list[int], list[int]]]) -> None:
+        self.candidates = candidates
+        self._leads = leads
+
+    def may_match(self, index: int) -> bool:
+        return self.candidates is None or index in self.candidates
+
+    def finditer(self, index: int, pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+        """``pattern.finditer(text)``: every match the same, found by searching only from where one may start.
+
+        For a pattern compiled with starts, the scan gave every offset where a match of its relaxed form (a
+        superset) ends and, for each, the leftmost start of such a match; a match of the pattern from ``pos`` on ends at one
+        of those offsets after ``pos``, so it starts at or after the least start reported for them (``floors``).
+        A search from there finds what a search from ``pos`` would; no offset left, no match left. The pattern
+        matches no empty text (checked when compiled), so finditer's next search starts where a match ends."""
+        leads = self._leads.get(index)
+        if leads is None:
+            yield from pattern.finditer(text)
+            return
+        ends, floors = leads
+        search, pos, i = pattern.search, 0, 0
+        while True:
+            i = bisect_left(ends, pos + 1, i)
+            if i == len(ends):
+                return
+            match = search(text, max(pos, floors[i]))
+            if match is None:
+                return
+            yield match
+            pos = match.end()
 
 
 class PatternIndex:
-    """Which of ``patterns`` may match a text: one Hyperscan scan, or every pattern without the engine."""
+    """Which of ``patterns`` may match a text, and where: one Hyperscan scan, or every pattern without the engine."""
 
     def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
         self.size = len(patterns)
@@ -142,64 +266,122 @@ class PatternIndex:
         safety = [_safe(p) for p in patterns]
         self._always = frozenset(i for i, (ok, _) in enumerate(safety) if not ok)
         self._always_translated = frozenset(i for i, (ok, ascii_only) in enumerate(safety) if ok and not ascii_only)
-        self._database, failed = _database({i: p for i, p in enumerate(patterns) if i not in self._always})
+        rules = {i: _ways(p) for i, p in enumerate(patterns) if i not in self._always}
+        self._database, failed, self._spanned = _database(rules)
         self._always |= failed
 
     def candidates(self, text: str) -> frozenset[int] | None:
         """Indexes of the patterns that may match ``text``; None when every one may (no engine)."""
+        return self.find(text).candidates
+
+    def find(self, text: str) -> Found:
+        """One scan of ``text``: the patterns that may match it and, for those compiled with starts, where."""
         if self._database is None:
-            return None
+            return Found(None, {})
         scanned = stand_in_text(text)
         if scanned is None:
-            return None
+            return Found(None, {})
         found: set[int] = set(self._always)
         if scanned is not text:
             found |= self._always_translated
+        spans: list[tuple[int, int, int]] = []
         scratch = getattr(self._local, "scratch", None)
         if scratch is None:
             scratch = self._local.scratch = _hs.Scratch(self._database)
-        self._database.scan(scanned.encode(), match_event_handler=_collect, context=found, scratch=scratch)
-        return frozenset(found)
+        self._database.scan(scanned.encode(), match_event_handler=_collect, context=(found, self._spanned, spans),
+                            scratch=scratch)
+        leads = _leads(spans)
+        if scanned is not text:  # where a stand-in may mislead a rule, its starts may too: it is searched whole
+            for index in self._always_translated:
+                leads.pop(index, None)
+        return Found(frozenset(found), leads)
 
 
-def _collect(index: int, start: int, end: int, flags: int, found: set[int]) -> None:
+def _collect(index: int, start: int, end: int, flags: int,
+             context: tuple[set[int], frozenset[int], list[tuple[int, int, int]]]) -> None:
+    found, spanned, spans = context
     found.add(index)
+    if index in spanned:
+        spans.append((index, end, start))
+
+
+def _leads(spans: list[tuple[int, int, int]]) -> dict[int, tuple[list[int], list[int]]]:
+    """Per spanned pattern: its match ends in order and, for each, the least start of a match ending there or
+    later (a suffix minimum), so a search from ``pos`` may start at floors[first end after pos]."""
+    by_pattern: dict[int, list[tuple[int, int]]] = {}
+    for index, end, start in spans:
+        by_pattern.setdefault(index, []).append((end, start))
+    leads = {}
+    for index, pairs in by_pattern.items():
+        pairs.sort()
+        floors = [start for _, start in pairs]
+        for i in range(len(floors) - 2, -1, -1):
+            floors[i] = min(floors[i], floors[i + 1])
+        leads[index] = ([end for end, _ in pairs], floors)
+    return leads
+
+
+Way = list[tuple[bytes, int]]  # the expressions (source, flags) Hyperscan compiles for one rule
+
+
+def _ways(pattern: re.Pattern[str]) -> list[Way]:
+    """The ways Hyperscan may take a rule, best first: its relaxed form exactly with starts, as one expression and
+    then one per top-level alternative (the engine's start tracking takes smaller expressions), only for a rule
+    that never matches empty text (see Found.finditer); last, the whole rule as a prefilter."""
+    prefilter = [(_source(pattern.pattern), _flags(pattern) | _hs.HS_FLAG_PREFILTER | _hs.HS_FLAG_SINGLEMATCH)]
+    loose = relaxed(pattern.pattern)
+    if loose is None or _parser.parse(pattern.pattern, pattern.flags).getwidth()[0] == 0:
+        return [prefilter]
+    spanned = _flags(pattern) | _hs.HS_FLAG_SOM_LEFTMOST
+    ways = [[(_source(loose), spanned)]]
+    alternatives = branches(loose)
+    if len(alternatives) > 1:
+        ways.append([(_source(alternative), spanned) for alternative in alternatives])
+    return [*ways, prefilter]
 
 
 def _flags(pattern: re.Pattern[str]) -> int:
-    flags = _hs.HS_FLAG_PREFILTER | _hs.HS_FLAG_SINGLEMATCH | _hs.HS_FLAG_ALLOWEMPTY
+    flags = _hs.HS_FLAG_ALLOWEMPTY
     for python, engine in ((re.IGNORECASE, _hs.HS_FLAG_CASELESS), (re.MULTILINE, _hs.HS_FLAG_MULTILINE),
                            (re.DOTALL, _hs.HS_FLAG_DOTALL)):
         flags |= engine if pattern.flags & python else 0
     return flags
 
 
-def _database(patterns: dict[int, re.Pattern[str]]) -> tuple[Any, frozenset[int]]:
-    """A block-mode database of the patterns Hyperscan compiles (the others are returned, always candidates),
-    loaded from the cache when a process built it before: compiling takes seconds, loading milliseconds."""
-    failed: set[int] = set()
+def _database(rules: dict[int, list[Way]]) -> tuple[Any, frozenset[int], frozenset[int]]:
+    """A block-mode database of the rules Hyperscan compiles, each the best way it takes (_ways); returns it, the
+    rules it takes in no way (always candidates) and those compiled with starts. Loaded from the cache when a
+    process built it before: compiling takes seconds, loading milliseconds."""
+    chosen = dict.fromkeys(rules, 0)  # the way each rule is taken; len(ways) when none is
     while True:
-        ids = [i for i in patterns if i not in failed]
-        sources, flags = [_source(patterns[i]) for i in ids], [_flags(patterns[i]) for i in ids]
+        taken = [(i, expression) for i, ways in rules.items() if chosen[i] < len(ways)
+                 for expression in ways[chosen[i]]]
+        ids = [i for i, _ in taken]
+        sources, flags = [source for _, (source, _) in taken], [flag for _, (_, flag) in taken]
+        failed = frozenset(i for i, ways in rules.items() if chosen[i] == len(ways))
+        spanned = frozenset(i for i, ways in rules.items() if chosen[i] < len(ways) - 1)
         key = hashlib.sha256(repr((_hs.__version__, ids, sources, flags)).encode()).hexdigest()[:32]
         cached = _cache_dir() / f"hyperscan-{key}.db"
         try:
-            return _hs.loadb(cached.read_bytes(), _hs.HS_MODE_BLOCK), frozenset(failed)
+            return _hs.loadb(cached.read_bytes(), _hs.HS_MODE_BLOCK), failed, spanned
         except (OSError, _hs.error):
             pass
         database = _hs.Database(mode=_hs.HS_MODE_BLOCK)
         try:
             database.compile(expressions=sources, ids=ids, elements=len(ids), flags=flags)
         except _hs.error:
-            failed |= {i for i, source, flag in zip(ids, sources, flags) if not _compiles(source, flag)}
+            for i, ways in rules.items():
+                while chosen[i] < len(ways) and not _compiles(ways[chosen[i]]):
+                    chosen[i] += 1
             continue
         _store(cached, _hs.dumpb(database))
-        return database, frozenset(failed)
+        return database, failed, spanned
 
 
-def _compiles(source: bytes, flags: int) -> bool:
+def _compiles(way: Way) -> bool:
     try:
-        _hs.Database(mode=_hs.HS_MODE_BLOCK).compile(expressions=[source], ids=[0], elements=1, flags=[flags])
+        _hs.Database(mode=_hs.HS_MODE_BLOCK).compile(expressions=[source for source, _ in way], ids=list(range(len(way))),
+                                                     elements=len(way), flags=[flag for _, flag in way])
     except _hs.error:
         return False
     return True

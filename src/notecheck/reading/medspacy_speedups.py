@@ -10,13 +10,14 @@ from __future__ import annotations
 from bisect import bisect_left
 from typing import TYPE_CHECKING, Any
 
-from .matching import PatternIndex
+from .matching import Found, PatternIndex
 from .sentences import TEXT
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
-CANDIDATES = "notecheck_candidates"  # doc.user_data key: the rules the one-pass index found possible in the note
+FOUND = "notecheck_found"  # doc.user_data key: what the one-pass index found of each rule in the note
+STARTS = "notecheck_token_starts"  # doc.user_data key: every token's character offset, listed once per Doc
 
 
 def one_pass_regex(component: Any) -> None:
@@ -50,14 +51,19 @@ def one_index(components: list[Any]) -> None:
         inner._index, inner._positions = index, positions
 
 
-def _candidates(matcher: Any, doc: Doc, text: str) -> frozenset[int] | None:
-    """The rules the shared index finds possible in this Doc, found once for every component (None: all)."""
-    index = getattr(matcher, "_index", None)
-    if index is None:
-        return None
-    if CANDIDATES not in doc.user_data:
-        doc.user_data[CANDIDATES] = index.candidates(text)
-    return doc.user_data[CANDIDATES]  # type: ignore[no-any-return]
+def _found(matcher: Any, doc: Doc, text: str) -> Found:
+    """What the shared index finds of each rule in this Doc, found once for every component (every rule may
+    match, searched whole, without an index)."""
+    if FOUND not in doc.user_data:
+        index = getattr(matcher, "_index", None)
+        doc.user_data[FOUND] = index.find(text) if index is not None else Found(None, {})
+    return doc.user_data[FOUND]  # type: ignore[no-any-return]
+
+
+def _token_starts(doc: Doc) -> list[int]:
+    if STARTS not in doc.user_data:
+        doc.user_data[STARTS] = [token.idx for token in doc]
+    return doc.user_data[STARTS]  # type: ignore[no-any-return]
 
 
 def _one_pass_class(base: type) -> type:
@@ -69,16 +75,18 @@ def _one_pass_class(base: type) -> type:
 
         def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
             text = doc.user_data.get(TEXT) or doc.text_with_ws
-            starts = [token.idx for token in doc]
+            starts = _token_starts(doc)
             size = len(starts)
             matches: list[tuple[int, int, int]] = []
-            candidates = _candidates(self, doc, text)
+            index = _found(self, doc, text)
             for match_id, patterns in self._patterns.items():
                 on_match = self._callbacks[match_id]
                 for pattern in patterns:
-                    if candidates is not None and self._positions[pattern] not in candidates:
+                    position = self._positions[pattern] if index.candidates is not None else -1
+                    if position >= 0 and not index.may_match(position):
                         continue
-                    for found in pattern.finditer(text):
+                    for found in (index.finditer(position, pattern, text) if position >= 0
+                                  else pattern.finditer(text)):
                         span = doc.char_span(found.start(), found.end())
                         if span is not None:
                             start, end = span.start, span.end
