@@ -1,4 +1,5 @@
-"""Our ConText indexing (pipeline._bounded_context) gives exactly medspaCy's own ConText results, in linear time."""
+"""Our ConText indexing (medspacy_speedups.bounded_context) gives exactly medspaCy's own ConText results, in linear
+time, and our lean Sectionizer (medspacy_speedups.lean_sections) exactly medspaCy's sections."""
 
 from __future__ import annotations
 
@@ -31,6 +32,26 @@ def test_same_modifiers_as_medspacy_on_every_labeled_and_sample_note(checker: Ch
     for path in NOTES:
         text = checker._normalize(normalize_newlines(path.read_text(encoding="utf-8"))).text
         assert _modifiers(checker, text, bounded=True) == _modifiers(checker, text, bounded=False), path.name
+
+
+def _sections(checker: Checker, text: str, lean: bool) -> list[tuple]:
+    nlp = checker.scanner.nlp
+    doc = nlp.make_doc(text)
+    for name, component in nlp.pipeline:
+        if name == "medspacy_sectionizer":
+            doc = component(doc) if lean else type(component).__mro__[1].__call__(component, doc)
+            return [(s.category, s.title_start, s.title_end, s.body_start, s.body_end, s.parent, s.rule)
+                    for s in doc._.sections]
+        doc = component(doc)
+    raise AssertionError("no sectionizer in the pipeline")
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_same_sections_as_medspacy_on_every_labeled_and_sample_note(checker: Checker) -> None:
+    for path in NOTES:
+        text = checker._normalize(normalize_newlines(path.read_text(encoding="utf-8"))).text
+        assert _sections(checker, text, lean=True) == _sections(checker, text, lean=False), path.name
+    assert _sections(checker, "no header at all", lean=True) == _sections(checker, "no header at all", lean=False)
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")

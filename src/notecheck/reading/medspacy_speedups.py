@@ -1,8 +1,9 @@
 """Speed-ups of medspaCy components, each applied to one component instance: nothing global is patched.
 
 medspaCy's RegexMatcher rebuilds the note text once per rule and scans it with every rule; its ConTextGraph
-compares every modifier with every other one and every target in the Doc. All give the same results here as
-medspaCy's own code (tests/reading/test_bounded_context.py and test_matching.py compare them on every labeled note).
+compares every modifier with every other one and every target in the Doc; its Sectionizer writes every token's
+``_.section``, which nothing here reads. All give the same results here as medspaCy's own code
+(tests/reading/test_bounded_context.py and test_matching.py compare them on every labeled note).
 """
 
 from __future__ import annotations
@@ -184,3 +185,41 @@ def _apply_modifiers(modifiers: list[Any], targets: Any) -> list[tuple[Any, Any]
         edges += [(target, modifier) for target in modifier._targets]
     return edges
 
+
+
+def lean_sections(component: Any) -> None:
+    """Make a Sectionizer set ``doc._.sections`` without writing every token's ``_.section`` as well.
+
+    medspaCy's Sectionizer stores the section on each token through spaCy's extension machinery (two Python
+    objects per token: about 4% of a check); the Scanner reads ``doc._.sections`` alone. The instance is switched
+    to a subclass that builds the same Section list for the options this pipeline sets (no parent sections, no
+    line filters, no sentence boundaries, no span attributes) and defers to medspaCy for any other.
+    """
+    if not getattr(type(component), "_lean", False):
+        component.__class__ = _lean_class(type(component))
+
+
+def _lean_class(base: type) -> type:
+    from medspacy.section_detection.section import Section
+
+    class LeanSectionizer(base):  # type: ignore[misc, valid-type]
+        _lean = True
+
+        def __call__(self, doc: Doc) -> Doc:
+            if (self.require_start_line or self.require_end_line or self._parent_sections
+                    or self._apply_sentence_boundary or self.assertion_attributes_mapping):
+                return super().__call__(doc)
+            matcher = self._Sectionizer__matcher
+            matches = matcher(doc)
+            sections = [] if not matches or matches[0][1] == 0 else [Section(None, 0, 0, 0, matches[0][1])]
+            for i, (match_id, start, end) in enumerate(matches):  # as Sectionizer.__call__, without parents
+                rule = matcher.rule_map[self.nlp.vocab.strings[match_id]]
+                stop = matches[i + 1][1] if i + 1 < len(matches) else len(doc)
+                limit = rule.max_scope if rule.max_scope is not None else self.max_section_length
+                if limit is not None:
+                    stop = min(end + limit, stop if i + 1 < len(matches) else doc[-1].i + 1)
+                sections.append(Section(rule.category, start, end, end, stop, None, rule))
+            doc._.sections = sections or [Section(None, 0, 0, 0, len(doc))]
+            return doc
+
+    return LeanSectionizer

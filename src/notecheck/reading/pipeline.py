@@ -12,7 +12,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from ..rules import IGNORE, OTHER_SECTION, PatternSet, regex_source
-from .medspacy_speedups import bounded_context, one_index, one_pass_regex
+from .medspacy_speedups import bounded_context, lean_sections, one_index, one_pass_regex
 from .sections import section_pattern
 from .sentences import sentence_starts
 
@@ -105,6 +105,7 @@ def build_pipeline(patterns: PatternSet) -> Language:
         for name, category in patterns.sections.categories.items()
     ] + [SectionRule(category=OTHER_SECTION, literal=OTHER_SECTION, pattern=patterns.sections.generic_header)])
     one_pass_regex(sectionizer)
+    lean_sections(sectionizer)
     context = nlp.add_pipe(
         "medspacy_context",
         config={"rules": None, "phrase_matcher_attr": "LOWER", "allowed_types": None, "excluded_types": None,
