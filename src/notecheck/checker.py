@@ -17,7 +17,7 @@ from .judging.coding import DEFAULT_CODE
 from .judging.verdict import Billed
 from .learning import LearnedReader, agreement, rule_features
 from .models import Encounter, Finding, Indications, LearnedReading, Report
-from .reading import Normalizer, NoteScan, PlainScanner, Scanner, normalize_newlines
+from .reading import Normalizer, NoteScan, PatternIndex, PlainScanner, Scanner, normalize_newlines
 from .rules import DEFAULT_INDICATIONS, PatternSet, load_patterns
 
 HEADER_CHARS = 2000  # the date of service stands in a note's header; scanning whole long notes cost 0.25 ms each
@@ -42,6 +42,7 @@ class Checker:
         self.profile = profile
         self.billed = self.parse_billed(profile)
         self._anchors, self._sacral_terms, self._element_terms = self.patterns.prescreen()
+        self._vocabularies = PatternIndex([self._sacral_terms, self._element_terms])
         self._use_prescreen = prescreen
         self._max_bytes = max_bytes
         self.max_chars = GROWTH * (max_bytes or SPACY_MAX_LENGTH)
@@ -99,7 +100,9 @@ class Checker:
 
     def _may_document(self, text: str) -> bool:
         """After the anchor test on the note as written: the sacral and element vocabularies."""
-        return self._sacral_terms.search(text) is not None and self._element_terms.search(text) is not None
+        found = self._vocabularies.find(text)
+        return (found.search(0, self._sacral_terms, text) is not None
+                and found.search(1, self._element_terms, text) is not None)
 
     @cached_property
     def _prescreened(self) -> Report:

@@ -78,7 +78,10 @@ class IndicationReader:
         self._back = {c.id: re.compile(c.refers_back, flags) for c in criteria.criteria if c.refers_back}
         self._needs = {c.id: re.compile(c.needs.pattern, flags) for c in criteria.criteria if c.needs}
         vocabulary = list(dict.fromkeys([*(p for terms in self._terms.values() for p in terms), *self._back.values()]))
-        self._vocabulary, self._position = PatternIndex(vocabulary), {p: i for i, p in enumerate(vocabulary)}
+        self._vocabulary = PatternIndex(vocabulary, starts=False)
+        position = {p: i for i, p in enumerate(vocabulary)}
+        self._term_positions = {c: [(position[p], p) for p in terms] for c, terms in self._terms.items()}
+        self._back_position = {c: position[p] for c, p in self._back.items()}
         self._values = ValueReader(criteria)
         self._date = NoteDate(criteria.document_date)
         reads, fracture = criteria.reads, "|".join(criteria.criterion("fracture_on_imaging").terms)
@@ -102,12 +105,6 @@ class IndicationReader:
                      self._inpatient.search(scan.text) is not None,
                      frozenset() if procedure else frozenset(self.criteria.procedure_sections),
                      [self._vocabulary.candidates(s.text) for s in sentences])
-
-    def _may_match(self, pattern: re.Pattern[str], note: _Note, index: int) -> bool:
-        """Can a term pattern match sentence ``index``? Every criterion's vocabulary is looked up in one pass per
-        sentence (reading.PatternIndex), so a criterion reads only the sentences that may name its terms."""
-        candidates = note.vocabulary[index]
-        return candidates is None or self._position[pattern] in candidates
 
     def _discount(self, criterion: Criterion, note: _Note, sentence: str, start: int, end: int,
                   cues: list[str] | None = None) -> str | None:
@@ -165,10 +162,12 @@ class IndicationReader:
         found: list[tuple[_Sentence, re.Match[str], str]] = []
         back = self._back.get(criterion.id)
         named_before: _Sentence | None = None
+        positions = self._term_positions[criterion.id]
         for index, sentence in enumerate(note.sentences):
-            terms = [p for p in self._terms[criterion.id] if self._may_match(p, note, index)]
+            candidates = note.vocabulary[index]  # every criterion's terms looked up in one pass per sentence
+            terms = [p for position, p in positions if candidates is None or position in candidates]
             refers = (back is not None and named_before is not None and named_before.section == sentence.section
-                      and self._may_match(back, note, index))
+                      and (candidates is None or self._back_position[criterion.id] in candidates))
             context = self._read(criterion, note, index) if terms or refers else None
             if context is None:
                 named_before = None
