@@ -57,7 +57,9 @@ def stages() -> list[tuple[str, object]]:
         from medspacy.section_detection import Sectionizer
         from medspacy.target_matcher import TargetMatcher
 
-        found += [("medspaCy TargetMatcher", TargetMatcher.__call__), ("Sectionizer", Sectionizer.__call__),
+        lean = getattr(medspacy_speedups, "_lean_class", None)  # issue 22: our Sectionizer subclass
+        found += [("medspaCy TargetMatcher", TargetMatcher.__call__),
+                  ("Sectionizer", (lean(Sectionizer) if lean else Sectionizer).__call__),
                   ("ConText", medspacy_speedups._bounded_class(ConText).__call__)]
     except ImportError:
         pass

@@ -323,7 +323,8 @@ def _audit(args: argparse.Namespace, checker: Checker) -> int:
                                wait=args.history_wait, key_file=key) if args.history else None)
     return audit(args.inputs, args.out, options, glob=args.glob, id_column=args.id_column,
                  text_column=args.text_column, max_bytes=args.max_bytes, fail_on=args.fail_on,
-                 quiet=args.quiet, group_by=_fields(args.group_by), fmt=args.input_format, history=history)
+                 quiet=args.quiet, group_by=_fields(args.group_by), fmt=args.input_format, history=history,
+                 checker=checker)
 
 
 def _history(args: argparse.Namespace) -> int:

@@ -173,12 +173,14 @@ def test_max_bytes_above_spacys_default_limit(tmp_path: Path) -> None:
 
 def slow_patterns(tmp_path: Path) -> Path:
     """The shipped patterns plus one pathological user edit (nested quantifiers): a note with a long run of 'z'
-    makes the regex engine backtrack for hours. The note timeout is what saves the night."""
+    makes the regex engine backtrack for hours. The note timeout is what saves the night. The edit ends in a
+    look-ahead: Hyperscan's exact check (reading/matching.py) drops look-arounds, so it finds a possible match
+    and leaves the search to ``re``, as on the fallback; '(?:z+)+y' alone never reaches ``re`` there."""
     patterns = tmp_path / "patterns"
     shutil.copytree(ROOT / "patterns", patterns)
     path = patterns / "elements" / "cement_injection.json"
     data = json.loads(path.read_text())
-    data["rules"].append({"literal": "zzy", "pattern": "\\b(?:z+)+y\\b", "comment": "pathological on purpose"})
+    data["rules"].append({"literal": "zzy", "pattern": "\\b(?:z+)+(?!\\s)\\b", "comment": "pathological on purpose"})
     path.write_text(json.dumps(data))
     return patterns
 

@@ -138,14 +138,16 @@ class Progress:
         self.stream.flush()
 
 
-def run(items: Iterable[Item], out_dir: Path, options: AuditOptions, progress: Progress | None = None) -> int:
-    """Check every item into out_dir/results.jsonl; return the number of rows in the file."""
+def run(items: Iterable[Item], out_dir: Path, options: AuditOptions, progress: Progress | None = None,
+        checker: Checker | None = None) -> int:
+    """Check every item into out_dir/results.jsonl; return the number of rows in the file. ``checker``: one the
+    caller built with these options (the CLI's), so its patterns are not read and validated a second time."""
     out_dir.mkdir(parents=True, exist_ok=True)
     results = out_dir / RESULTS
     done = _completed_rows(results) if options.resume else 0
     # Built once here, before the workers fork, so every worker (and every replacement) starts with them ready.
-    cache = ReportCache(Checker(options.patterns, profile=options.profile, max_bytes=options.max_bytes,
-                                indications=options.indications, learned=options.learned))
+    cache = ReportCache(checker or Checker(options.patterns, profile=options.profile, max_bytes=options.max_bytes,
+                                           indications=options.indications, learned=options.learned))
     cache.checker.scanner
     if options.learned:
         cache.checker.reader

@@ -9,7 +9,7 @@ import time
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ..errors import printable
 from ..batch.audit import (RESULTS, AuditOptions, Progress, iter_rows, iter_rows_review_first, run, summarize,
@@ -23,6 +23,9 @@ from ..rules import load_patterns
 from ..batch.runfolder import (atomic_file, check_resumable, clear_derived, locked, manifest, write_atomic,
                          write_manifest)
 from ..outputs.table import write_csv, write_prior_auth_csv
+
+if TYPE_CHECKING:
+    from ..checker import Checker
 
 FAIL_ON = ("errors", "incomplete", "review", "never")
 """What --fail-on may name: error rows always fail a run (unless 'never'); 'incomplete' and 'review' add those
@@ -50,10 +53,11 @@ def _total(paths: list[str], glob: str, exclude: tuple[Path, ...]) -> int | None
 def audit(paths: list[str], out_dir: str, options: AuditOptions, glob: str = "*.txt", id_column: str = "note_id",
           text_column: str = "text", max_bytes: int = 1_000_000, fail_on: str = DEFAULT_FAIL_ON, quiet: bool = False,
           group_by: tuple[str, ...] = (), err: TextIO = sys.stderr, fmt: str = "auto",
-          history: HistorySettings | None = None) -> int:
+          history: HistorySettings | None = None, checker: Checker | None = None) -> int:
     """Exit 0 when nothing fails per ``fail_on``; 1 for error rows and the verdicts ``fail_on`` names; 2 for
     usage errors, a missing input, a refused resume, a folder another audit holds, or inputs without a note.
-    With ``history``, the run is appended to the history file and the page shows its trends."""
+    With ``history``, the run is appended to the history file and the page shows its trends. ``checker``: one
+    built with ``options`` (the CLI's), reused rather than built again."""
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
         raise InputError(missing[0], "no such file or folder")
@@ -81,8 +85,9 @@ def audit(paths: list[str], out_dir: str, options: AuditOptions, glob: str = "*.
         stats = InputStats()
         items = iter_inputs(paths, glob=glob, id_column=id_column, text_column=text_column, max_bytes=max_bytes,
                             exclude=exclude, stats=stats, fmt=fmt)
-        run(items, folder, options, progress=Progress(err, _total(paths, glob, exclude), enabled=not quiet))
-        patterns = load_patterns(options.patterns)
+        run(items, folder, options, progress=Progress(err, _total(paths, glob, exclude), enabled=not quiet),
+            checker=checker)
+        patterns = checker.patterns if checker else load_patterns(options.patterns)
         requirements = {code: profile.elements for code, profile in patterns.profiles.items()}
         with atomic_file(folder / "results.csv") as out, atomic_file(folder / "prior_auth.csv") as prior:
             rows = write_prior_auth_csv(write_csv(iter_rows_review_first(folder), out), prior)  # review first

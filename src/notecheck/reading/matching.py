@@ -20,6 +20,7 @@ an ASCII one ``re`` treats alike (see _stand_in); a rule a stand-in could mislea
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import threading
@@ -272,11 +273,12 @@ class PatternIndex:
         self._spanned: frozenset[int] = frozenset()
         if _hs is None:
             return
-        safety = [_safe(p) for p in patterns]
-        self._always = frozenset(i for i, (ok, _) in enumerate(safety) if not ok)
-        self._always_translated = frozenset(i for i, (ok, ascii_only) in enumerate(safety) if ok and not ascii_only)
-        rules = {i: _ways(p)[0 if starts else -1:] for i, p in enumerate(patterns) if i not in self._always}
-        for group in _groups(rules):
+        plan = _plan(patterns, starts)
+        self._always = frozenset(plan["always"])
+        self._always_translated = frozenset(plan["translated"])
+        rules = {int(i): [[(source.encode(), flags) for source, flags in way] for way in ways]
+                 for i, ways in plan["rules"].items()}
+        for group in plan["groups"]:
             database, failed, spanned = _database({i: rules[i] for i in group})
             self._databases.append(database)
             self._always |= failed
@@ -359,6 +361,26 @@ def _flags(pattern: re.Pattern[str]) -> int:
                            (re.DOTALL, _hs.HS_FLAG_DOTALL)):
         flags |= engine if pattern.flags & python else 0
     return flags
+
+
+def _plan(patterns: Sequence[re.Pattern[str]], starts: bool) -> dict[str, Any]:
+    """How the engine takes each rule (_safe, _ways, _groups), kept in the cache beside the databases: working it
+    out parses every rule, a third of a second at each start."""
+    key = hashlib.sha256(repr((_hs.__version__, starts, [(p.pattern, p.flags) for p in patterns])).encode())
+    cached = _cache_dir() / f"hyperscan-plan-{key.hexdigest()[:32]}.json"
+    try:
+        return json.loads(cached.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    except (OSError, ValueError):
+        pass
+    safety = [_safe(p) for p in patterns]
+    always = [i for i, (ok, _) in enumerate(safety) if not ok]
+    rules = {i: _ways(p)[0 if starts else -1:] for i, p in enumerate(patterns) if i not in always}
+    plan = {"always": always, "translated": [i for i, (ok, ascii_only) in enumerate(safety) if ok and not ascii_only],
+            "rules": {i: [[(source.decode(), flags) for source, flags in way] for way in ways]
+                      for i, ways in rules.items()},
+            "groups": _groups(rules)}
+    _store(cached, json.dumps(plan).encode())
+    return plan
 
 
 def _groups(rules: dict[int, list[Way]]) -> list[list[int]]:

@@ -61,7 +61,8 @@ def _found(matcher: Any, doc: Doc, text: str) -> Found:
     return doc.user_data[FOUND]  # type: ignore[no-any-return]
 
 
-def _token_starts(doc: Doc) -> list[int]:
+def token_starts(doc: Doc) -> list[int]:
+    """Every token's character offset, listed once per Doc for the matchers and the Scanner."""
     if STARTS not in doc.user_data:
         doc.user_data[STARTS] = [token.idx for token in doc]
     return doc.user_data[STARTS]  # type: ignore[no-any-return]
@@ -76,7 +77,7 @@ def _one_pass_class(base: type) -> type:
 
         def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
             text = doc.user_data.get(TEXT) or doc.text_with_ws
-            starts = _token_starts(doc)
+            starts = token_starts(doc)
             size = len(starts)
             matches: list[tuple[int, int, int]] = []
             index = _found(self, doc, text)

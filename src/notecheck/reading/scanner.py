@@ -11,6 +11,7 @@ from bisect import bisect_left, bisect_right
 from typing import TYPE_CHECKING
 
 from ..rules import OTHER_SECTION, PatternSet
+from .medspacy_speedups import token_starts
 from .pipeline import SPAN_GROUP, build_pipeline
 from .scan import Mention, Modifier, NoteScan, Sentence
 from .sections import FieldEnds, SectionTitles
@@ -62,7 +63,7 @@ class Scanner:
         """Sentences with their section and role; mentions with sentence, modifiers and finding."""
         sections = []  # (start token, end token, category, title end token), in note order
         text = doc.user_data.get(TEXT) or doc.text
-        token_starts = [token.idx for token in doc]
+        starts = token_starts(doc)
         field_ends = FieldEnds(text)
         for section in doc._.sections:
             category = section.category
@@ -70,7 +71,7 @@ class Scanner:
                 category = self.titles.category_of(doc[section.title_start : section.title_end].text)
             start, end = section.section_span
             if self.roles.get(category) == "context" and section.title_end < len(doc):
-                end = min(end, self._inline_field_end(field_ends, doc[section.title_end].idx, token_starts))
+                end = min(end, self._inline_field_end(field_ends, doc[section.title_end].idx, starts))
             sections.append((start, end, category, section.title_end))
         section_starts = [s[0] for s in sections]
 
@@ -80,8 +81,8 @@ class Scanner:
 
         sentences: list[Sentence] = []
         sentence_starts: list[int] = []
-        for sent in doc.sents:
-            sentence_text = sent.text
+        for sent in doc.sents:  # a Span's text is the Doc's between its offsets: sliced, not rebuilt from tokens
+            sentence_text = text[sent.start_char:sent.end_char]
             if not sentence_text.strip():
                 continue
             found = section_at(sent.start) or section_at(sent.end - 1)
@@ -95,16 +96,17 @@ class Scanner:
         mentions = []
         for span in doc.spans[SPAN_GROUP]:
             layer, _, category = span.label_.partition(":")
+            span_text = text[span.start_char:span.end_char]
             found = section_at(span.start)
             modifiers = tuple(dict.fromkeys(
                 Modifier(m.category, _collapse(doc[m.modifier_span[0]:m.modifier_span[1]].text))
                 for m in span._.modifiers
             ))
             mentions.append(Mention(
-                layer=layer, category=category, text=span.text, start=span.start_char, end=span.end_char,
+                layer=layer, category=category, text=span_text, start=span.start_char, end=span.end_char,
                 token_start=span.start, token_end=span.end,
                 sentence=max(bisect_right(sentence_starts, span.start) - 1, 0),
-                modifiers=modifiers, finding=self._finding(span.label_, span.text),
+                modifiers=modifiers, finding=self._finding(span.label_, span_text),
                 in_title=found is not None and span.start < found[3],
             ))
         return NoteScan(text=text, sentences=tuple(sentences), mentions=tuple(mentions))
