@@ -75,6 +75,7 @@ def test_relaxed_rules_drop_look_arounds_and_long_repeats_and_keep_everything_el
     assert relaxed(r"(?<!no )cement(?=\s)") == "cement"
     assert relaxed(r"(?:x(?!y)|[(?=])\(?=z") == r"(?:x|[(?=])\(?=z"  # a class and an escape are not look-arounds
     assert relaxed(r"[^()\n]{0,80}\d{1,2}") == r"[^()\n]{0,}\d{1,2}"
+    assert relaxed(r"(?<![^\n])[ \t]*Plan:") == r"(?m:^)[ \t]*Plan:"  # a line start the engine can say
     assert relaxed(r"a(?=b)?c") is None  # the quantifier would move onto 'a'
     assert branches(r"(?:a|b)|c|[|]|\|d") == ["(?:a|b)", "c", "[|]", r"\|d"]
 

@@ -40,6 +40,7 @@ _PYTHON_SPACES = re.compile(r"[\x1c-\x1f]")  # ASCII, yet whitespace to Python's
 _UNSAFE_SOURCE = re.compile(r"\{,|\[([:.=])[^\]]*\1\]")
 _RISKY_IN_NEGATION = frozenset({ord(_WORD), ord(_SPACE), ord(_SYMBOL)})
 _LOOKAROUNDS = ("(?=", "(?!", "(?<=", "(?<!")
+_LINE_START = ("(?<![^\\n])", "(?m:^)")  # the same test: at the text's start or after a newline (see relaxed)
 _REPEAT = re.compile(r"\{(?P<least>\d+),(?P<most>\d+)\}")
 _LONG_REPEAT = 16
 _LARGE_DATABASE = 256 * 1024  # bytes: a rule whose exact database is larger gets a database of its own (_groups)
@@ -187,12 +188,14 @@ def _next(source: str, i: int, groups: bool) -> int:
 def relaxed(source: str) -> str | None:
     """The rule with its look-arounds removed and its long bounded repeats unbounded ('{0,80}' becomes '{0,}'), at
     any depth: every match of the rule is a match of this one at the same offsets, and the engine's start tracking
-    takes it (long bounded repeats made it refuse the section headers). None when a quantifier follows a
-    look-around (it would move)."""
+    takes it (long bounded repeats made it refuse the section headers). One look-behind the engine can say
+    otherwise is kept: 'not after a character other than a newline' is a line start, '(?m:^)' (a header's; without
+    it the engine tried every position). None when a quantifier follows a look-around (it would move)."""
     kept: list[str] = []
     i = 0
     while i < len(source):
         if source.startswith(_LOOKAROUNDS, i):
+            kept.append(_LINE_START[1] if source.startswith(_LINE_START[0], i) else "")
             i = _group_end(source, i)
             if source[i:i + 1] in ("*", "+", "?", "{"):
                 return None
@@ -366,7 +369,8 @@ def _flags(pattern: re.Pattern[str]) -> int:
 def _plan(patterns: Sequence[re.Pattern[str]], starts: bool) -> dict[str, Any]:
     """How the engine takes each rule (_safe, _ways, _groups), kept in the cache beside the databases: working it
     out parses every rule, a third of a second at each start."""
-    key = hashlib.sha256(repr((_hs.__version__, starts, [(p.pattern, p.flags) for p in patterns])).encode())
+    this_code = Path(__file__).read_bytes()  # a plan is this module's work: another version of it plans anew
+    key = hashlib.sha256(repr((_hs.__version__, this_code, starts, [(p.pattern, p.flags) for p in patterns])).encode())
     cached = _cache_dir() / f"hyperscan-plan-{key.hexdigest()[:32]}.json"
     try:
         return json.loads(cached.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
