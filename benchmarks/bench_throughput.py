@@ -6,7 +6,8 @@ Every figure is end to end in a fresh process, start-up included, median of --ru
 - spaCy's bare tokenizer (``spacy.blank("en")``) over those notes: the floor of any spaCy pipeline;
 - ``notecheck audit --workers 1`` and ``--workers 2`` over the same JSONL;
 - ``notecheck audit`` over the MTSamples CSV (../shared), one worker;
-- peak RSS of the largest process of each run (bench.timed).
+- peak RSS of the largest process of each run (bench.timed);
+- the rate once running: each audit minus a one-note audit (start-up and exit, which two workers cannot share).
 ``--tree SRC`` (repeatable) adds a variant: the same runs with ``PYTHONPATH=SRC`` (e.g. an unpacked ``git archive``
 of the commit before a change), interleaved run by run with this tree so both meet the same machine load.
 ``--env NAME=VALUE`` (repeatable) adds a variant of this tree with an environment variable set
@@ -154,6 +155,8 @@ def throughput(runs: int, trees: list[str], envs: list[str]) -> None:
         with source.open("w", encoding="utf-8") as out:
             for i, text in enumerate(texts):
                 out.write(json.dumps({"note_id": f"n{i}", "text": text}) + "\n")
+        one = Path(tmp) / "one.jsonl"  # a one-note run: start-up and tail alone, subtracted for the steady rate
+        one.write_text(json.dumps({"note_id": "n0", "text": texts[0]}) + "\n", encoding="utf-8")
         count_mts = len(mtsamples())
         for _ in range(runs):  # run by run, every variant: the machine's load meets them alike
             rows.setdefault(("", "tokenizer"), []).append(timed([sys.executable, "-c", TOKENIZE, str(source)]))
@@ -164,6 +167,8 @@ def throughput(runs: int, trees: list[str], envs: list[str]) -> None:
                     for workers in (1, 2):
                         rows.setdefault((name, f"audit {workers}"), []).append(
                             timed(audit_cmd(source, Path(tmp) / "out", workers)))
+                        rows.setdefault((name, f"one {workers}"), []).append(
+                            timed(audit_cmd(one, Path(tmp) / "one", workers)))
                     if count_mts:
                         rows.setdefault((name, "mtsamples"), []).append(timed(audit_cmd(
                             MTSAMPLES, Path(tmp) / "mts", 1, "--id-column", "", "--text-column", "transcription")))
@@ -182,6 +187,8 @@ def _print(rows: dict[tuple[str, str], list[tuple[float, float]]], count: int, c
     labels = {"tokenizer": "spaCy bare tokenizer", "audit 1": "audit, 1 worker", "audit 2": "audit, 2 workers",
               "mtsamples": "audit, MTSamples CSV, 1 worker"}
     for (variant, run), results in rows.items():
+        if run.startswith("one"):
+            continue
         n = count_mts if run == "mtsamples" else count
         rate = n / statistics.median(r[0] for r in results)
         rss = max(r[1] for r in results)
@@ -190,6 +197,20 @@ def _print(rows: dict[tuple[str, str], list[tuple[float, float]]], count: int, c
             one = count / statistics.median(r[0] for r in rows[(variant, "audit 1")])
             ratio += f" ({rate / one:.2f}x 1 worker)"
         print(f"| {variant or '-':<40} | {labels[run]:<28} | {rate:7,.0f} | {rss:11,.0f} | {ratio:>12} |")
+    _print_steady(rows, count)
+
+
+def _print_steady(rows: dict[tuple[str, str], list[tuple[float, float]]], count: int) -> None:
+    """The rate once running: a run minus a one-note run (start-up, exit and the fixed part of the derived outputs'
+    tail), which two workers cannot share; on a few hundred notes that serial part bounds the end-to-end ratio."""
+    print("\nonce running (the run minus a one-note run), notes/s:")
+    for variant in dict.fromkeys(v for v, run in rows if run == "audit 1"):
+        rate = {workers: (count - 1) / (statistics.median(r[0] for r in rows[(variant, f"audit {workers}")])
+                                        - statistics.median(r[0] for r in rows[(variant, f"one {workers}")]))
+                for workers in (1, 2)}
+        serial = statistics.median(r[0] for r in rows[(variant, "one 1")])
+        print(f"  {variant or '-'}: 1 worker {rate[1]:.0f}, 2 workers {rate[2]:.0f} ({rate[2] / rate[1]:.2f}x); "
+              f"a one-note run takes {serial:.2f} s")
 
 
 def main() -> None:
