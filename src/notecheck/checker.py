@@ -17,7 +17,14 @@ from .judging.coding import DEFAULT_CODE
 from .judging.verdict import Billed
 from .learning import LearnedReader, agreement, rule_features
 from .models import Encounter, Finding, Indications, LearnedReading, Report
-from .reading import Normalizer, NoteScan, PatternIndex, PlainScanner, Scanner, normalize_newlines
+from .reading import (
+    Normalizer,
+    NoteScan,
+    PatternIndex,
+    PlainScanner,
+    Scanner,
+    normalize_newlines,
+)
 from .rules import DEFAULT_INDICATIONS, PatternSet, load_patterns
 
 HEADER_CHARS = 2000  # the date of service stands in a note's header; scanning whole long notes cost 0.25 ms each

@@ -174,8 +174,8 @@ class IndicationReader:
                 continue
             matches = {(m.start(), m.end()): m for pattern in terms for m in pattern.finditer(sentence.text)}
             named = sentence if matches else None
-            if refers:
-                matches.update({(m.start(), m.end()): m for m in back.finditer(sentence.text)})  # type: ignore[union-attr]
+            if refers and back is not None:
+                matches.update({(m.start(), m.end()): m for m in back.finditer(sentence.text)})
             found += [(sentence, matches[key], context) for key in sorted(matches)]
             named_before = named
         return found

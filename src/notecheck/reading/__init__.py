@@ -12,5 +12,5 @@ from .plain import PlainScanner
 from .scan import Mention, Modifier, NoteScan, Sentence
 from .scanner import Scanner
 
-__all__ = ["Mention", "Modifier", "Normalized", "Normalizer", "NoteScan", "PatternIndex", "PlainScanner", "Scanner", "Sentence",
-           "build_pipeline", "normalize_newlines"]
+__all__ = ["Mention", "Modifier", "Normalized", "Normalizer", "NoteScan", "PatternIndex", "PlainScanner", "Scanner",
+           "Sentence", "build_pipeline", "normalize_newlines"]

@@ -225,7 +225,7 @@ def branches(source: str) -> list[str]:
 class Found:
     """What one scan of a text says of each pattern: whether it may match, and where its matches may start."""
 
-    __slots__ = ("candidates", "_leads")
+    __slots__ = ("_leads", "candidates")
 
     def __init__(self, candidates: frozenset[int] | None, leads: dict[int, tuple[list[int], list[int]]]) -> None:
         self.candidates = candidates
@@ -242,8 +242,9 @@ class Found:
         """``pattern.finditer(text)``: every match the same, found by searching only from where one may start.
 
         For a pattern compiled with starts, the scan gave every offset where a match of its relaxed form (a
-        superset) ends and, for each, the leftmost start of such a match; a match of the pattern from ``pos`` on ends at one
-        of those offsets after ``pos``, so it starts at or after the least start reported for them (``floors``).
+        superset) ends and, for each, the leftmost start of such a match; a match of the pattern from ``pos`` on
+        ends at one of those offsets after ``pos``, so it starts at or after the least start reported for them
+        (``floors``).
         A search from there finds what a search from ``pos`` would; no offset left, no match left. The pattern
         matches no empty text (checked when compiled), so finditer's next search starts where a match ends."""
         if not self.may_match(index):
@@ -434,8 +435,9 @@ def _database(rules: dict[int, list[Way]]) -> tuple[Any, frozenset[int], frozens
 
 def _compiles(way: Way) -> bool:
     try:
-        _hs.Database(mode=_hs.HS_MODE_BLOCK).compile(expressions=[source for source, _ in way], ids=list(range(len(way))),
-                                                     elements=len(way), flags=[flag for _, flag in way])
+        _hs.Database(mode=_hs.HS_MODE_BLOCK).compile(
+            expressions=[source for source, _ in way], ids=list(range(len(way))), elements=len(way),
+            flags=[flag for _, flag in way])
     except _hs.error:
         return False
     return True
