@@ -1,16 +1,14 @@
-"""One pass over a note for many regexes: which of them can match, so Python's ``re`` runs only those.
+"""One pass over a note for many regexes: which of them can match and where, so Python's ``re`` searches only there.
 
 Rules stay Python regexes (one per rule, in patterns/); what they match is always what ``re`` finds. Hyperscan
-(Intel's multi-pattern engine, the optional ``[fast]`` extra) compiles every rule of a family once per process in
-prefilter mode, which reports a superset of the texts each rule matches, and scans a text once; ``re`` then runs only
-the rules Hyperscan reported. Without Hyperscan (no wheel for the platform, or ``NOTECHECK_MATCHER=python``) every
-rule is a candidate, which is the matching notecheck always did.
-
-Where Hyperscan compiles a rule loosened to a superset (look-arounds removed, long bounded repeats unbounded: see
-``relaxed``) exactly, with the start of each match, the scan also says where a match of the rule may begin, and
-``re`` searches from there (``Found.finditer``), never through the text before it or after the last possible match:
-``re`` alone took 22% of a check, scanning every rule through every note from its first character. Other rules are
-prefiltered (may match or not) and searched by ``re`` from the start.
+(Intel's multi-pattern engine, the optional ``[fast]`` extra) compiles a family's rules into databases, kept in a
+cache, and scans a text once per database. Each rule loosened to a superset (look-arounds removed, long bounded
+repeats unbounded: see ``relaxed``) is compiled exactly, with the start of each match, so the scan says where a match
+of the rule may begin and ``re`` searches from there (``Found.finditer``), never through the text before it or after
+the last possible match: ``re`` alone took 22% of a check, searching every rule through every note from its first
+character. A rule the engine cannot take so is prefiltered (may match or not) and searched whole where it may. Without
+Hyperscan (no wheel for the platform, or ``NOTECHECK_MATCHER=python``) every rule is searched whole, which is the
+matching notecheck always did.
 
 Hyperscan runs in byte mode (ASCII classes: a UTF-8 database was 16 times larger and 10 times slower to build). A
 text outside ASCII is scanned as a stand-in of the same length in characters, where each other character becomes
@@ -244,9 +242,9 @@ class Found:
         For a pattern compiled with starts, the scan gave every offset where a match of its relaxed form (a
         superset) ends and, for each, the leftmost start of such a match; a match of the pattern from ``pos`` on
         ends at one of those offsets after ``pos``, so it starts at or after the least start reported for them
-        (``floors``).
-        A search from there finds what a search from ``pos`` would; no offset left, no match left. The pattern
-        matches no empty text (checked when compiled), so finditer's next search starts where a match ends."""
+        (``floors``). A search from there finds what a search from ``pos`` would; no offset left, no match left.
+        The pattern matches no empty text (checked when compiled), so finditer's next search starts where a match
+        ends. A pattern the scan rules out yields nothing; one without starts is searched whole."""
         if not self.may_match(index):
             return
         leads = self._leads.get(index)
@@ -271,7 +269,6 @@ class PatternIndex:
     ``starts=False`` asks only whether (a cheaper scan, for short texts searched whole)."""
 
     def __init__(self, patterns: Sequence[re.Pattern[str]], starts: bool = True) -> None:
-        self.size = len(patterns)
         self._local = threading.local()
         self._databases: list[Any] = []
         self._spanned: frozenset[int] = frozenset()

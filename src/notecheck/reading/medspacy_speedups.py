@@ -81,14 +81,11 @@ def _one_pass_class(base: type) -> type:
             size = len(starts)
             matches: list[tuple[int, int, int]] = []
             index = _found(self, doc, text)
+            positions = getattr(self, "_positions", {})  # set by one_index; without it every rule is searched whole
             for match_id, patterns in self._patterns.items():
                 on_match = self._callbacks[match_id]
                 for pattern in patterns:
-                    position = self._positions[pattern] if index.candidates is not None else -1
-                    if position >= 0 and not index.may_match(position):
-                        continue
-                    for found in (index.finditer(position, pattern, text) if position >= 0
-                                  else pattern.finditer(text)):
+                    for found in index.finditer(positions.get(pattern, -1), pattern, text):
                         span = doc.char_span(found.start(), found.end())
                         if span is not None:
                             start, end = span.start, span.end
@@ -185,7 +182,6 @@ def _apply_modifiers(modifiers: list[Any], targets: Any) -> list[tuple[Any, Any]
         modifier.reduce_targets()
         edges += [(target, modifier) for target in modifier._targets]
     return edges
-
 
 
 def lean_sections(component: Any) -> None:
