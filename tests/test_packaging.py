@@ -33,7 +33,7 @@ PIP_INSTALL = re.compile(r"pip3?\s+install\s+([^\n`;&|)]*)")
 def test_distribution_is_not_named_notecheck() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert project["name"] == DISTRIBUTION == "notecheck-sacral"
-    assert project["scripts"] == {"notecheck": "notecheck.cli:main"}
+    assert project["scripts"] == {"notecheck": "notecheck.cli:run"}
     assert DISTRIBUTION in packages_distributions()["notecheck"], "the import name stays notecheck"
     assert notecheck_version() == version(DISTRIBUTION) != "unknown"  # the audit's manifest names the version
 
@@ -89,6 +89,6 @@ def test_a_wheel_builds_with_the_patterns_and_the_page(tmp_path: Path) -> None:
         metadata = archive.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
         entry_points = archive.read(next(n for n in names if n.endswith(".dist-info/entry_points.txt"))).decode()
     assert "Name: notecheck-sacral\n" in metadata
-    assert "notecheck = notecheck.cli:main" in entry_points
+    assert "notecheck = notecheck.cli:run" in entry_points
     assert {"notecheck/patterns/coding.json", "notecheck/service/web/page.js", "notecheck/spark.py"} <= names
     assert any(n.startswith("notecheck/patterns/elements/") for n in names)
