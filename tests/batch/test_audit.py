@@ -12,6 +12,10 @@ from pathlib import Path
 from paths import CORPUS, SAMPLES
 from processes import kill_after_rows
 
+from notecheck.batch.audit import iter_rows_review_first
+from notecheck.outputs.html_report import card
+from notecheck.rules import load_patterns
+
 GOOD = (SAMPLES / "bilateral_complete.txt").read_text()
 
 
@@ -109,3 +113,33 @@ def test_killed_run_resumes_to_identical_output(tmp_path: Path) -> None:
     assert results.read_bytes() == (whole / "results.jsonl").read_bytes()
     assert (broken / "results.csv").read_bytes() == (whole / "results.csv").read_bytes()
     assert (broken / "summary.json").read_bytes() == (whole / "summary.json").read_bytes()
+    assert _cards(broken) == _cards(whole)  # the page's cards too, spooled in the pass that writes the tables
+
+
+def _cards(out: Path) -> str:
+    """The page's cards, without its header (which names the start time and the number of workers)."""
+    with (out / "report.html").open(encoding="utf-8", newline="") as handle:
+        page = handle.read()
+    return page[page.index('<main id="cards">'):page.index("</main>")]
+
+
+def test_the_page_shows_every_row_review_first_as_its_card(tmp_path: Path) -> None:
+    """The cards are rendered into a spool while the tables are written and copied into the page once the
+    summary is known: the page must hold exactly the rows' cards, in the tables' order, bytes included (a
+    carriage return in a metadata value, text beyond one spool read)."""
+    table = tmp_path / "batch.csv"
+    with table.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["note_id", "text", "ward"])
+        for i, path in enumerate(sorted(CORPUS.glob("*.txt"))):
+            writer.writerow([f"n{i}", path.read_text(encoding="utf-8"), f"ward\r{i}"])
+    out = tmp_path / "out"
+    assert audit(str(table), "-o", str(out), "--fail-on", "never", "--group-by", "ward").returncode == 0
+    patterns = load_patterns(None)
+    performed = {name for name, category in patterns.sections.categories.items() if category.role != "context"}
+    cards = "".join(card(row, performed, ("ward",)) for row in iter_rows_review_first(out))
+    assert len(cards) > 1 << 16 and "\r" in cards
+    assert _cards(out) == '<main id="cards">\n' + cards
+    with (out / "results.csv").open(newline="", encoding="utf-8") as handle:
+        order = [row["note_id"] for row in csv.DictReader(handle)]
+    assert order == [row.note_id for row in iter_rows_review_first(out)]

@@ -8,14 +8,16 @@ import sys
 import time
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
+from tempfile import TemporaryFile
 from typing import TYPE_CHECKING, TextIO
 
 from ..errors import printable
 from ..batch.audit import (RESULTS, AuditOptions, Progress, iter_rows, iter_rows_review_first, run, summarize,
                            summary_json)
 from ..batch.history import HistorySettings, RunRecord, prepare, recording
-from ..outputs.html_report import RunContext, iter_html
+from ..outputs.html_report import RunContext, iter_page, write_cards
 from ..models import Summary, Trends
 from ..errors import InputError
 from ..inputs import InputStats, iter_inputs, note_files
@@ -89,23 +91,27 @@ def audit(paths: list[str], out_dir: str, options: AuditOptions, glob: str = "*.
             checker=checker)
         patterns = checker.patterns if checker else load_patterns(options.patterns)
         requirements = {code: profile.elements for code, profile in patterns.profiles.items()}
-        with atomic_file(folder / "results.csv") as out, atomic_file(folder / "prior_auth.csv") as prior:
-            rows = write_prior_auth_csv(write_csv(iter_rows_review_first(folder), out), prior)  # review first
-            summary = summarize(rows, requirements,
-                                group_by, stats.left_out_by_glob)
-        write_atomic(folder / "summary.json", [summary_json(summary)])
-        context = RunContext(profile=options.profile, started=str(current.get("started", "")), inputs=paths,
-                             version=str(current.get("notecheck", "")),
-                             options={**{k: v for k, v in recorded_options.items() if k != "profile"},
-                                      "workers": options.workers,
-                                      "group_by": ",".join(group_by) or None})
-        labels = {e: f.label for e, f in patterns.elements.items()}
-        found = summary.inputs - stats.unreadable_folders > 0
-        with atomic_file(folder / "report.html") as out, _recorded(history if found else None, current, context,
-                                                                   folder, group_by) as trends:
-            out.writelines(iter_html(iter_rows_review_first(folder), summary, labels, context=context,
-                                     performed={name for name, category in patterns.sections.categories.items()
-                                                if category.role != "context"}, fields=group_by, trends=trends))
+        performed = {name for name, category in patterns.sections.categories.items() if category.role != "context"}
+        # one pass over the results (review first) writes both tables and the page's cards and counts the summary;
+        # the cards wait in an unnamed file until the summary the page opens with is known
+        with TemporaryFile("w+", encoding="utf-8", newline="", dir=folder) as cards:
+            with atomic_file(folder / "results.csv") as out, atomic_file(folder / "prior_auth.csv") as prior:
+                rows = write_prior_auth_csv(write_csv(iter_rows_review_first(folder), out), prior)
+                summary = summarize(write_cards(rows, cards, performed, group_by), requirements, group_by,
+                                    stats.left_out_by_glob)
+            write_atomic(folder / "summary.json", [summary_json(summary)])
+            context = RunContext(profile=options.profile, started=str(current.get("started", "")), inputs=paths,
+                                 version=str(current.get("notecheck", "")),
+                                 options={**{k: v for k, v in recorded_options.items() if k != "profile"},
+                                          "workers": options.workers,
+                                          "group_by": ",".join(group_by) or None})
+            labels = {e: f.label for e, f in patterns.elements.items()}
+            found = summary.inputs - stats.unreadable_folders > 0
+            cards.seek(0)
+            with atomic_file(folder / "report.html") as out, _recorded(history if found else None, current,
+                                                                       context, folder, group_by) as trends:
+                out.writelines(iter_page(iter(partial(cards.read, 1 << 16), ""), summary, labels, context=context,
+                                         trends=trends))
     if summary.inputs - stats.unreadable_folders == 0:
         print(f"notecheck: error: no notes found in {printable(', '.join(paths))}"
               + (f" ({stats.unreadable_folders} unreadable folders)" if stats.unreadable_folders else "")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
 from itertools import islice
+from typing import TextIO
 
 from ..indications.render import NOTICE, render_indications_html
 from ..models import AuditRow, ElementResult, Evidence, Report, Summary, Trends, prior_authorisation
@@ -168,6 +169,13 @@ def iter_html(rows: Iterable[AuditRow], summary: Summary, labels: dict[str, str]
     ``performed`` names the sections whose evidence is shown first (the procedure itself, not its indication);
     ``fields`` the metadata shown on cards (None: all), as other fields may be patient identifiers; ``trends``
     the audit history's last nights (--history)."""
+    return iter_page((card(row, performed, fields) for row in rows), summary, labels, title, context, trends)
+
+
+def iter_page(cards: Iterable[str], summary: Summary, labels: dict[str, str], title: str = "notecheck audit",
+              context: RunContext | None = None, trends: Trends | None = None) -> Iterator[str]:
+    """The page around cards already rendered (``card``): the audit renders them in the pass that also writes
+    the tables and counts the summary, before the summary the page opens with is known."""
     yield from (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width,initial-scale=1">',
@@ -179,8 +187,17 @@ def iter_html(rows: Iterable[AuditRow], summary: Summary, labels: dict[str, str]
         _filters(summary, summary.inputs),
         '<main id="cards">\n',
     )
-    yield from (_card(row, performed, fields) for row in rows)
+    yield from cards
     yield f"</main>\n<script>{_SCRIPT}</script>\n</body></html>\n"
+
+
+def write_cards(rows: Iterable[AuditRow], out: TextIO, performed: set[str] | None = None,
+                fields: tuple[str, ...] | None = None) -> Iterator[AuditRow]:
+    """Each row's card into ``out`` (a spool for ``iter_page``), passing the row on once written, so the tables,
+    the summary and the cards take one pass over the results."""
+    for row in rows:
+        out.write(card(row, performed, fields))
+        yield row
 
 
 def render_html(rows: Iterable[AuditRow], summary: Summary, labels: dict[str, str] | None = None,
@@ -332,7 +349,7 @@ def _filters(summary: Summary, total: int) -> str:
     )
 
 
-def _card(row: AuditRow, performed: set[str] | None = None, fields: tuple[str, ...] | None = None) -> str:
+def card(row: AuditRow, performed: set[str] | None = None, fields: tuple[str, ...] | None = None) -> str:
     """One note: header with the verdict, then the error or the findings and the element table."""
     report = row.report
     code = "" if report is None else report.suggested_code or "none"
