@@ -54,8 +54,13 @@ class ReportCache:
         self.checker, self.size = checker, size
         self.reports: OrderedDict[str, str] = OrderedDict()
 
+    @staticmethod
+    def key(text: str, billed: str | None = None) -> str:
+        """What a report depends on besides the rules: the text and the billed code."""
+        return hashlib.sha1(f"{billed or ''}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
+
     def check(self, text: str, note_id: str, billed: str | None = None) -> Report:
-        key = hashlib.sha1(f"{billed or ''}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
+        key = self.key(text, billed)
         cached = self.reports.get(key)
         if cached is not None:
             self.reports.move_to_end(key)
@@ -71,12 +76,18 @@ BILLED_FIELD = "billed_code"
 """The JSONL field, CSV column or Parquet column that carries a note's billed code ('0201T', '0201T-50')."""
 
 
+def billed_code(item: Item) -> str | None:
+    if item.note is None:
+        return None
+    return item.note.metadata.get(BILLED_FIELD) or None
+
+
 def check_item(cache: ReportCache, index: int, item: Item) -> AuditRow:
     """The row for one input position: an error row for unreadable input or an unknown billed code, otherwise the
     report and its verdict."""
     if item.note is None:
         return error_row(index, item, item.error or "unreadable")
-    billed = item.note.metadata.get(BILLED_FIELD) or None
+    billed = billed_code(item)
     try:
         report = cache.check(item.note.text, item.note_id, billed)
     except NotecheckError:  # the billed code is the only per-note input the checker validates
@@ -155,6 +166,9 @@ def run(items: Iterable[Item], out_dir: Path, options: AuditOptions, progress: P
         check_row=lambda index, item: isolated_row(cache, index, item).model_dump_json() + "\n",
         error_row=lambda index, item, reason: error_row(index, item, reason).model_dump_json() + "\n",
         size=options.workers, timeout=options.note_timeout, window=options.window * options.workers,
+        # a repeated note goes to the worker whose cache holds its report, rather than being checked again
+        affinity=lambda item: ReportCache.key(item.note.text, billed_code(item)) if item.note else None,
+        routes=cache.size * options.workers,
     )
     with results.open("ab" if options.resume else "wb") as sink:
         for line in pool.rows(islice(enumerate(items), done, None), first=done):

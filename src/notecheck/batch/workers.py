@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import signal
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -27,6 +27,8 @@ CheckRow = Callable[[int, Item], str]
 """Turns (row number, item) into its JSON line; runs inside a worker."""
 ErrorRow = Callable[[int, Item, str], str]
 """Turns (row number, item, reason) into an error row's JSON line; runs in the parent."""
+Affinity = Callable[[Item], str | None]
+"""What a worker may already know about an item (its report cache's key); runs in the parent."""
 
 _PARENT_POLL = 1.0  # seconds between a waiting worker's checks that its parent is still alive
 _PR_SET_PDEATHSIG = 1
@@ -67,7 +69,7 @@ def _serve(conn: Connection, check_row: CheckRow, parent: int) -> None:
             conn.send((index, line, None))
 
 
-@dataclass
+@dataclass(eq=False)  # a worker is itself: found in lists and routes by identity
 class _Worker:
     process: BaseProcess
     conn: Connection
@@ -83,7 +85,11 @@ class NotePool:
 
     Each worker has ``depth`` notes sent ahead, so it never waits for the parent between notes on a loaded
     machine; a note's budget starts when the worker begins it, and the notes queued behind a note that overran are
-    sent to another worker, not failed."""
+    sent to another worker, not failed.
+
+    With ``affinity``, an item whose key was sent before goes to the same worker while it lives and has room (twice
+    ``depth``: a repeat is a cache hit, quick to answer), so workers do not each check the same repeated note; the
+    last ``routes`` keys are remembered."""
 
     check_row: CheckRow
     error_row: ErrorRow
@@ -91,8 +97,11 @@ class NotePool:
     timeout: float
     window: int = 256
     depth: int = 2
+    affinity: Affinity | None = None
+    routes: int = 4096
     workers: list[_Worker] = field(default_factory=list)
     retry: deque[Task] = field(default_factory=deque)
+    routed: OrderedDict[str, _Worker] = field(default_factory=OrderedDict)
 
     def _start(self) -> _Worker:
         context = multiprocessing.get_context("fork")
@@ -137,6 +146,22 @@ class NotePool:
             return least
         return self._start() if len(self.workers) < self.size else None
 
+    def _worker_for(self, item: Item) -> _Worker | None:
+        """The worker that was sent this item's key, if it is alive and has room; else the least loaded."""
+        key = self.affinity(item) if self.affinity else None
+        if key is None:
+            return self._free_worker()
+        worker = self.routed.get(key)
+        if worker is None or worker not in self.workers or len(worker.tasks) >= 2 * self.depth:
+            worker = self._free_worker()
+            if worker is None:
+                return None
+            self.routed[key] = worker
+            if len(self.routed) > self.routes:
+                self.routed.popitem(last=False)
+        self.routed.move_to_end(key)
+        return worker
+
     def _receive(self, worker: _Worker, done: dict[int, str]) -> None:
         """Take every answer waiting on a worker's pipe; a worker that died costs its current note's row only."""
         while worker.tasks:
@@ -173,9 +198,6 @@ class NotePool:
         try:
             while True:
                 while self.retry or (not exhausted and next_in - next_out < self.window):
-                    worker = self._free_worker()
-                    if worker is None:
-                        break
                     task = self.retry.popleft() if self.retry else next(tasks, None)
                     if task is None:
                         exhausted = True
@@ -184,6 +206,10 @@ class NotePool:
                     if task[1].note is None:
                         done[task[0]] = self.error_row(task[0], task[1], task[1].error or "unreadable")
                         continue
+                    worker = self._worker_for(task[1])
+                    if worker is None:  # every worker is full: the task waits at the head of the line
+                        self.retry.appendleft(task)
+                        break
                     self._send(worker, task)
                 while next_out in done:
                     yield done.pop(next_out)
