@@ -9,7 +9,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .errors import ENVIRONMENT_ERRNOS, NotecheckError, printable
 from .inputs import DEFAULT_MAX_BYTES
@@ -417,7 +417,7 @@ def _internal_error(exc: BaseException) -> int:
     return INTERNAL_ERROR
 
 
-def run() -> None:
+def run() -> NoReturn:
     """The ``notecheck`` program: main(), then exit without collecting the pipeline's garbage.
 
     At exit Python runs its cycle collector over every object still alive: the pipeline's vocabulary, rules and
