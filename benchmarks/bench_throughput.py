@@ -5,7 +5,7 @@ so no text repeats: tests/corpus, every tests/holdout*, every WRITER_STEP-th not
 Every figure is end to end in a fresh process, start-up included, median of --runs:
 - spaCy's bare tokenizer (``spacy.blank("en")``) over those notes: the floor of any spaCy pipeline;
 - ``notecheck audit --workers 1`` and ``--workers 2`` over the same JSONL;
-- ``notecheck audit`` over the MTSamples CSV (../shared), one worker;
+- ``notecheck audit`` over the MTSamples CSV (../shared), one and two workers (an export that repeats notes);
 - peak RSS of the largest process of each run (bench.timed);
 - the rate once running: each audit minus a one-note audit (start-up and exit, which two workers cannot share).
 ``--tree SRC`` (repeatable) adds a variant: the same runs with ``PYTHONPATH=SRC`` (e.g. an unpacked ``git archive``
@@ -169,9 +169,10 @@ def throughput(runs: int, trees: list[str], envs: list[str]) -> None:
                             timed(audit_cmd(source, Path(tmp) / "out", workers)))
                         rows.setdefault((name, f"one {workers}"), []).append(
                             timed(audit_cmd(one, Path(tmp) / "one", workers)))
-                    if count_mts:
-                        rows.setdefault((name, "mtsamples"), []).append(timed(audit_cmd(
-                            MTSAMPLES, Path(tmp) / "mts", 1, "--id-column", "", "--text-column", "transcription")))
+                    for workers in (1, 2) if count_mts else ():
+                        rows.setdefault((name, f"mtsamples {workers}"), []).append(timed(audit_cmd(
+                            MTSAMPLES, Path(tmp) / "mts", workers, "--id-column", "", "--text-column",
+                            "transcription")))
                 finally:
                     for key, value in saved.items():
                         os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
@@ -185,16 +186,17 @@ def _print(rows: dict[tuple[str, str], list[tuple[float, float]]], count: int, c
     print(f"| {'variant':<40} | {'run':<28} | notes/s | peak RSS MB | vs tokenizer |")
     print(f"|{'-' * 42}|{'-' * 30}|--------:|------------:|-------------:|")
     labels = {"tokenizer": "spaCy bare tokenizer", "audit 1": "audit, 1 worker", "audit 2": "audit, 2 workers",
-              "mtsamples": "audit, MTSamples CSV, 1 worker"}
+              "mtsamples 1": "audit, MTSamples CSV, 1 worker", "mtsamples 2": "audit, MTSamples CSV, 2 workers"}
     for (variant, run), results in rows.items():
         if run.startswith("one"):
             continue
-        n = count_mts if run == "mtsamples" else count
+        kind, _, workers = run.partition(" ")
+        n = count_mts if kind == "mtsamples" else count
         rate = n / statistics.median(r[0] for r in results)
         rss = max(r[1] for r in results)
-        ratio = f"{rate / floor:.2f}x" if run != "mtsamples" else "-"
-        if run == "audit 2":
-            one = count / statistics.median(r[0] for r in rows[(variant, "audit 1")])
+        ratio = f"{rate / floor:.2f}x" if kind != "mtsamples" else "-" if workers == "1" else ""
+        if workers == "2":
+            one = n / statistics.median(r[0] for r in rows[(variant, f"{kind} 1")])
             ratio += f" ({rate / one:.2f}x 1 worker)"
         print(f"| {variant or '-':<40} | {labels[run]:<28} | {rate:7,.0f} | {rss:11,.0f} | {ratio:>12} |")
     _print_steady(rows, count)
