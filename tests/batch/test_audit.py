@@ -9,10 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from paths import CORPUS, SAMPLES
+from paths import CORPUS, SAMPLES, TESTS
 from processes import kill_after_rows
 
-from notecheck.batch.audit import iter_rows_review_first
+from notecheck.batch.audit import iter_rows
 from notecheck.outputs.html_report import card
 from notecheck.rules import load_patterns
 
@@ -113,7 +113,9 @@ def test_killed_run_resumes_to_identical_output(tmp_path: Path) -> None:
     assert results.read_bytes() == (whole / "results.jsonl").read_bytes()
     assert (broken / "results.csv").read_bytes() == (whole / "results.csv").read_bytes()
     assert (broken / "summary.json").read_bytes() == (whole / "summary.json").read_bytes()
-    assert _cards(broken) == _cards(whole)  # the page's cards too, spooled in the pass that writes the tables
+    assert (broken / "prior_auth.csv").read_bytes() == (whole / "prior_auth.csv").read_bytes()
+    # the rows of the killed run are parsed back and rendered by the parent, the rest by the workers: alike
+    assert _cards(broken) == _cards(whole)
 
 
 def _cards(out: Path) -> str:
@@ -124,22 +126,26 @@ def _cards(out: Path) -> str:
 
 
 def test_the_page_shows_every_row_review_first_as_its_card(tmp_path: Path) -> None:
-    """The cards are rendered into a spool while the tables are written and copied into the page once the
-    summary is known: the page must hold exactly the rows' cards, in the tables' order, bytes included (a
-    carriage return in a metadata value, text beyond one spool read)."""
+    """Each row's card is rendered by the worker that made the row and spooled until the summary the page opens
+    with is known: the page must hold exactly the rows' cards, review first, in the tables' order, bytes included
+    (a carriage return in a metadata value, text beyond one spool read)."""
     table = tmp_path / "batch.csv"
     with table.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["note_id", "text", "ward"])
-        for i, path in enumerate(sorted(CORPUS.glob("*.txt"))):
+        # the corpus, then a set with notes in review (tests/holdout2/p027.txt among them)
+        for i, path in enumerate(sorted(CORPUS.glob("*.txt")) + sorted((TESTS / "holdout2").glob("*.txt"))):
             writer.writerow([f"n{i}", path.read_text(encoding="utf-8"), f"ward\r{i}"])
     out = tmp_path / "out"
     assert audit(str(table), "-o", str(out), "--fail-on", "never", "--group-by", "ward").returncode == 0
     patterns = load_patterns(None)
     performed = {name for name, category in patterns.sections.categories.items() if category.role != "context"}
-    cards = "".join(card(row, performed, ("ward",)) for row in iter_rows_review_first(out))
+    rows = list(iter_rows(out))
+    ordered = [row for row in rows if row.outcome == "review"] + [row for row in rows if row.outcome != "review"]
+    assert ordered != rows  # the batch has notes in review after others, so the order is tested
+    cards = "".join(card(row, performed, ("ward",)) for row in ordered)
     assert len(cards) > 1 << 16 and "\r" in cards
     assert _cards(out) == '<main id="cards">\n' + cards
     with (out / "results.csv").open(newline="", encoding="utf-8") as handle:
         order = [row["note_id"] for row in csv.DictReader(handle)]
-    assert order == [row.note_id for row in iter_rows_review_first(out)]
+    assert order == [row.note_id for row in ordered]

@@ -1,8 +1,9 @@
 """Batch audit: every input note gets exactly one row, in input order, written as it is produced.
 
 Rows go to ``results.jsonl`` (flushed per note), so an interrupted run can resume without losing or repeating a
-row: the resumed file is byte-for-byte what an uninterrupted run writes. CSV, summary.json and the HTML report
-are derived from results.jsonl at the end, streaming. Notes are checked in worker processes forked from a parent
+row: the resumed file is byte-for-byte what an uninterrupted run writes. The CSVs, summary.json and the HTML
+report are made from the rows' parts each worker sends back with its row (derived.py) and written at the end;
+an interrupted run's rows are parsed back once for theirs. Notes are checked in worker processes forked from a parent
 that built the pipeline once (medspaCy's TargetMatcher cannot go through ``nlp.pipe(n_process>1)``); a note over
 its time budget has its worker killed and becomes an error row (see workers.py). At most a window of notes is
 in flight, so memory stays flat however many notes come in.
@@ -15,11 +16,11 @@ import json
 import os
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO, TypeVar
 
 from ..checker import Checker
 from ..errors import NotecheckError
@@ -29,6 +30,7 @@ from ..rules import CRITERION_IDS, CRITERION_STATUSES, DEFAULT_INDICATIONS, ELEM
 from .workers import NotePool
 
 RESULTS = "results.jsonl"
+T = TypeVar("T")
 DEFAULT_NOTE_TIMEOUT = 60.0
 
 
@@ -149,31 +151,42 @@ class Progress:
         self.stream.flush()
 
 
-def run(items: Iterable[Item], out_dir: Path, options: AuditOptions, progress: Progress | None = None,
-        checker: Checker | None = None) -> int:
-    """Check every item into out_dir/results.jsonl; return the number of rows in the file. ``checker``: one the
+def run(items: Iterable[Item], out_dir: Path, options: AuditOptions, derive: Callable[[AuditRow], T],
+        collect: Callable[[T], None], progress: Progress | None = None, checker: Checker | None = None) -> int:
+    """Check every item into out_dir/results.jsonl; return the number of rows in the file.
+
+    ``derive`` turns a row into what the derived outputs need of it (table lines, card, summary facts): it runs in
+    the worker that made the row, so the parent never parses a row back; ``collect`` takes each row's in row
+    order, in the parent, the rows of an interrupted run first (parsed once from the file). ``checker``: one the
     caller built with these options (the CLI's), so its patterns are not read and validated a second time."""
     out_dir.mkdir(parents=True, exist_ok=True)
     results = out_dir / RESULTS
     done = _completed_rows(results) if options.resume else 0
+    for row in islice(iter_rows(out_dir), done):
+        collect(derive(row))
     # Built once here, before the workers fork, so every worker (and every replacement) starts with them ready.
     cache = ReportCache(checker or Checker(options.patterns, profile=options.profile, max_bytes=options.max_bytes,
                                            indications=options.indications, learned=options.learned))
     cache.checker.scanner
     if options.learned:
         cache.checker.reader
+
+    def answer(row: AuditRow) -> tuple[str, T]:
+        return row.model_dump_json() + "\n", derive(row)
+
     pool = NotePool(
-        check_row=lambda index, item: isolated_row(cache, index, item).model_dump_json() + "\n",
-        error_row=lambda index, item, reason: error_row(index, item, reason).model_dump_json() + "\n",
+        check_row=lambda index, item: answer(isolated_row(cache, index, item)),
+        error_row=lambda index, item, reason: answer(error_row(index, item, reason)),
         size=options.workers, timeout=options.note_timeout, window=options.window * options.workers,
         # a repeated note goes to the worker whose cache holds its report, rather than being checked again
         affinity=lambda item: ReportCache.key(item.note.text, billed_code(item)) if item.note else None,
         routes=cache.size * options.workers,
     )
     with results.open("ab" if options.resume else "wb") as sink:
-        for line in pool.rows(islice(enumerate(items), done, None), first=done):
+        for line, derived in pool.rows(islice(enumerate(items), done, None), first=done):
             sink.write(line.encode("utf-8"))
             sink.flush()
+            collect(derived)
             done += 1
             if progress:
                 progress.update(done)
@@ -188,73 +201,100 @@ def iter_rows(out_dir: Path) -> Iterator[AuditRow]:
             yield AuditRow.model_validate_json(line)
 
 
-_REVIEW = '"outcome":"review"'  # how model_dump_json writes a row in review: a cheap test before parsing
+class RowFacts(NamedTuple):
+    """One row's part of the summary: small, so a worker sends it back with the row and the parent never parses
+    the row again to count it."""
+
+    outcome: str
+    flagged: bool
+    groups: tuple[str, ...]  # the row's value of each --group-by field
+    code: str | None  # the suggested code ('none' without one); None for a row without a report
+    prescreened: bool
+    elements: tuple[tuple[str, bool], ...]  # each element due under the code judged against: (element, missing)
+    indications: tuple[tuple[str, str], ...]  # (criterion, status) of a sacral procedure
+    prior: tuple[tuple[str, str], ...]  # (criterion, status) of a note read for prior authorisation
 
 
-def iter_rows_review_first(out_dir: Path) -> Iterator[AuditRow]:
-    """The rows of notes in review, then the others, each in input order: a QA lead reads first the notes a
-    person must read. Two passes over results.jsonl, so a batch of any size is sorted without holding it."""
-    for review in (True, False):
-        with (out_dir / RESULTS).open(encoding="utf-8") as lines:
-            for line in lines:
-                if _REVIEW not in line and review:
-                    continue
-                row = AuditRow.model_validate_json(line)
-                if (row.outcome == "review") == review:
-                    yield row
+def row_facts(row: AuditRow, requirements: dict[str, dict[str, str]], group_by: tuple[str, ...] = ()) -> RowFacts:
+    """What the summary counts of one row. ``requirements`` maps each code to its elements' requirements: an
+    element is due in an applicable note when the code it was judged against requires it, so a clear 0200T is not
+    counted as missing its second side. Only the ``group_by`` fields are kept: others may be patient identifiers."""
+    groups = tuple(row.metadata.get(field, "(none)") for field in group_by)
+    report = row.report
+    if report is None:
+        return RowFacts(row.outcome, bool(row.flags), groups, None, False, (), (), ())
+    elements: tuple[tuple[str, bool], ...] = ()
+    indications: tuple[tuple[str, str], ...] = ()
+    prior: tuple[tuple[str, str], ...] = ()
+    criteria = tuple((c, r.status) for c, r in report.indications.criteria.items()) if report.indications else ()
+    if report.verdict != "not_applicable":
+        wanted = requirements.get(report.profile or "", {})
+        elements = tuple((element, report.elements[element].status != "documented")
+                         for element, requirement in wanted.items() if requirement == "required")
+        indications = criteria
+    elif prior_authorisation(report):
+        prior = criteria
+    return RowFacts(row.outcome, bool(row.flags), groups, report.suggested_code or "none", report.prescreened,
+                    elements, indications, prior)
+
+
+class Tally:
+    """The summary, counted one row's facts at a time, in any order; the outcome counts add up to the inputs."""
+
+    def __init__(self, group_by: tuple[str, ...] = ()) -> None:
+        self.group_by = group_by
+        self.outcomes: Counter[str] = Counter({"complete": 0, "incomplete": 0, "review": 0, "not_applicable": 0,
+                                               "error": 0})
+        self.codes: Counter[str] = Counter({"0201T": 0, "0200T": 0, "none": 0})
+        self.missing: Counter[str] = Counter()
+        self.due: Counter[str] = Counter()
+        self.prescreened = self.flagged = self.inputs = 0
+        self.by_metadata: dict[str, dict[str, Counter[str]]] = {field: {} for field in group_by}
+        self.indications = {c: Counter({s: 0 for s in CRITERION_STATUSES}) for c in CRITERION_IDS}
+        self.prior = {c: Counter({s: 0 for s in CRITERION_STATUSES}) for c in CRITERION_IDS}
+
+    def add(self, facts: RowFacts) -> None:
+        self.inputs += 1
+        self.outcomes[facts.outcome] += 1
+        self.flagged += facts.flagged
+        for field, value in zip(self.group_by, facts.groups):
+            self.by_metadata[field].setdefault(value, Counter())[facts.outcome] += 1
+        if facts.code is None:
+            return
+        self.codes[facts.code] += 1
+        self.prescreened += facts.prescreened
+        for element, missing in facts.elements:
+            self.due[element] += 1
+            self.missing[element] += missing
+        for criterion, status in facts.indications:
+            self.indications[criterion][status] += 1
+        for criterion, status in facts.prior:
+            self.prior[criterion][status] += 1
+
+    def summary(self, left_out_by_glob: int = 0) -> Summary:
+        return Summary(
+            inputs=self.inputs,
+            outcomes=dict(self.outcomes),
+            codes=dict(self.codes),
+            missing_rates={e: round(self.missing[e] / self.due[e], 4) if self.due[e] else 0.0 for e in ELEMENT_IDS},
+            missing_due={e: self.due[e] for e in ELEMENT_IDS},
+            by_metadata={k: {v: dict(c) for v, c in sorted(values.items())}
+                         for k, values in sorted(self.by_metadata.items())},
+            prescreened=self.prescreened,
+            flagged=self.flagged,
+            left_out_by_glob=left_out_by_glob,
+            indications={c: dict(counts) for c, counts in self.indications.items()},
+            prior_authorisation={c: dict(counts) for c, counts in self.prior.items()},
+        )
 
 
 def summarize(rows: Iterable[AuditRow], requirements: dict[str, dict[str, str]],
               group_by: tuple[str, ...] = (), left_out_by_glob: int = 0) -> Summary:
-    """Figures over all rows; the outcome counts add up to the number of inputs.
-
-    ``requirements`` maps each code to its elements' requirements: an element is due in an applicable note when
-    the code it was judged against requires it, so a clear 0200T is not counted as missing its second side. Rows are broken down only by the metadata fields in ``group_by``: other
-    fields may be patient identifiers."""
-    outcomes: Counter[str] = Counter({"complete": 0, "incomplete": 0, "review": 0, "not_applicable": 0, "error": 0})
-    codes: Counter[str] = Counter({"0201T": 0, "0200T": 0, "none": 0})
-    missing: Counter[str] = Counter()
-    due: Counter[str] = Counter()
-    prescreened = flagged = inputs = 0
-    by_metadata: dict[str, dict[str, Counter[str]]] = {field: {} for field in group_by}
-    indications = {c: Counter({s: 0 for s in CRITERION_STATUSES}) for c in CRITERION_IDS}
-    prior = {c: Counter({s: 0 for s in CRITERION_STATUSES}) for c in CRITERION_IDS}
+    """Figures over all rows (see row_facts); rows are broken down only by the metadata fields in ``group_by``."""
+    tally = Tally(group_by)
     for row in rows:
-        inputs += 1
-        outcomes[row.outcome] += 1
-        flagged += bool(row.flags)
-        for field in group_by:
-            value = row.metadata.get(field, "(none)")
-            by_metadata[field].setdefault(value, Counter())[row.outcome] += 1
-        if row.report is None:
-            continue
-        report = row.report
-        codes[report.suggested_code or "none"] += 1
-        prescreened += report.prescreened
-        if report.verdict != "not_applicable":
-            wanted = requirements.get(report.profile or "", {})
-            for element, requirement in wanted.items():
-                if requirement == "required":
-                    due[element] += 1
-                    missing[element] += report.elements[element].status != "documented"
-            for criterion, result in (report.indications.criteria.items() if report.indications else ()):
-                indications[criterion][result.status] += 1
-        elif prior_authorisation(report) and report.indications:
-            for criterion, result in report.indications.criteria.items():
-                prior[criterion][result.status] += 1
-    return Summary(
-        inputs=inputs,
-        outcomes=dict(outcomes),
-        codes=dict(codes),
-        missing_rates={e: round(missing[e] / due[e], 4) if due[e] else 0.0 for e in ELEMENT_IDS},
-        missing_due={e: due[e] for e in ELEMENT_IDS},
-        by_metadata={k: {v: dict(c) for v, c in sorted(values.items())} for k, values in sorted(by_metadata.items())},
-        prescreened=prescreened,
-        flagged=flagged,
-        left_out_by_glob=left_out_by_glob,
-        indications={c: dict(counts) for c, counts in indications.items()},
-        prior_authorisation={c: dict(counts) for c, counts in prior.items()},
-    )
+        tally.add(row_facts(row, requirements, group_by))
+    return tally.summary(left_out_by_glob)
 
 
 def bounded_workers(requested: int | None) -> int:

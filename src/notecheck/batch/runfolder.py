@@ -28,7 +28,7 @@ from ..rules import default_patterns_dir
 LOCK = ".notecheck.lock"
 MANIFEST = "manifest.json"
 DERIVED = ("results.csv", "prior_auth.csv", "summary.json", "report.html")
-"""Files computed from results.jsonl at the end of a run."""
+"""Files made from the rows at the end of a run (see derived.py)."""
 
 
 DISTRIBUTION = "notecheck-sacral"

@@ -19,14 +19,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
+from typing import Generic, TypeVar
 
 from ..inputs import Item
 
 Task = tuple[int, Item]
-CheckRow = Callable[[int, Item], str]
-"""Turns (row number, item) into its JSON line; runs inside a worker."""
-ErrorRow = Callable[[int, Item, str], str]
-"""Turns (row number, item, reason) into an error row's JSON line; runs in the parent."""
+R = TypeVar("R")
+CheckRow = Callable[[int, Item], R]
+"""Turns (row number, item) into its answer (the row, as the caller wants it back); runs inside a worker."""
+ErrorRow = Callable[[int, Item, str], R]
+"""Turns (row number, item, reason) into an error row's answer; runs in the parent."""
 Affinity = Callable[[Item], str | None]
 """What a worker may already know about an item (its report cache's key); runs in the parent."""
 
@@ -44,7 +46,7 @@ def die_with_parent() -> None:
         pass  # not Linux: the poll below still ends an idle orphan
 
 
-def _serve(conn: Connection, check_row: CheckRow, parent: int) -> None:
+def _serve(conn: Connection, check_row: CheckRow[R], parent: int) -> None:
     """A worker's loop: a task in, its row out, until the parent sends None or goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops the workers
     die_with_parent()
@@ -62,11 +64,11 @@ def _serve(conn: Connection, check_row: CheckRow, parent: int) -> None:
             return
         index, item = task
         try:
-            line = check_row(index, item)
+            answer = check_row(index, item)
         except Exception as exc:  # a bug on one note must cost that note's row only, not the run
             conn.send((index, None, f"the checker failed on this note ({type(exc).__name__})"))
         else:
-            conn.send((index, line, None))
+            conn.send((index, answer, None))
 
 
 @dataclass(eq=False)  # a worker is itself: found in lists and routes by identity
@@ -80,7 +82,7 @@ class _Worker:
 
 
 @dataclass
-class NotePool:
+class NotePool(Generic[R]):
     """Checks tasks in worker processes and hands back rows in task order, each note within ``timeout`` seconds.
 
     Each worker has ``depth`` notes sent ahead, so it never waits for the parent between notes on a loaded
@@ -91,8 +93,8 @@ class NotePool:
     ``depth``: a repeat is a cache hit, quick to answer), so workers do not each check the same repeated note; the
     last ``routes`` keys are remembered."""
 
-    check_row: CheckRow
-    error_row: ErrorRow
+    check_row: CheckRow[R]
+    error_row: ErrorRow[R]
     size: int
     timeout: float
     window: int = 256
@@ -162,13 +164,13 @@ class NotePool:
         self.routed.move_to_end(key)
         return worker
 
-    def _receive(self, worker: _Worker, done: dict[int, str]) -> None:
+    def _receive(self, worker: _Worker, done: dict[int, R]) -> None:
         """Take every answer waiting on a worker's pipe; a worker that died costs its current note's row only."""
         while worker.tasks:
             try:
                 if not worker.conn.poll():
                     return
-                index, line, reason = worker.conn.recv()
+                index, answer, reason = worker.conn.recv()
             except (EOFError, OSError):
                 worker.process.join(timeout=1)
                 index, item = worker.tasks.popleft()
@@ -177,7 +179,7 @@ class NotePool:
                 self._retire(worker)
                 return
             _, item = worker.tasks.popleft()
-            done[index] = line if line is not None else self.error_row(index, item, reason or "failed")
+            done[index] = answer if answer is not None else self.error_row(index, item, reason or "failed")
             worker.deadline = time.monotonic() + self.timeout
 
     def close(self) -> None:
@@ -190,10 +192,10 @@ class NotePool:
             worker.process.join(timeout=5)
             self._retire(worker)
 
-    def rows(self, tasks: Iterator[Task], first: int) -> Iterator[str]:
+    def rows(self, tasks: Iterator[Task], first: int) -> Iterator[R]:
         """Rows for ``tasks`` (numbered from ``first``), in order. Items that are already errors never leave the
         parent. At most ``window`` rows are in flight or waiting for an earlier one, so memory stays flat."""
-        done: dict[int, str] = {}
+        done: dict[int, R] = {}
         next_out, next_in, exhausted = first, first, False
         try:
             while True:

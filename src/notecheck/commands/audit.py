@@ -8,23 +8,22 @@ import sys
 import time
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
-from functools import partial
+from itertools import chain
 from pathlib import Path
-from tempfile import TemporaryFile
 from typing import TYPE_CHECKING, TextIO
 
 from ..errors import printable
-from ..batch.audit import (RESULTS, AuditOptions, Progress, iter_rows, iter_rows_review_first, run, summarize,
-                           summary_json)
+from ..batch.audit import RESULTS, AuditOptions, Progress, iter_rows, row_facts, run, summary_json
+from ..batch.derived import DerivedSpools, RowParts
 from ..batch.history import HistorySettings, RunRecord, prepare, recording
-from ..outputs.html_report import RunContext, iter_page, write_cards
-from ..models import Summary, Trends
+from ..outputs.html_report import RunContext, card, iter_page
+from ..models import AuditRow, Summary, Trends
 from ..errors import InputError
 from ..inputs import InputStats, iter_inputs, note_files
 from ..rules import load_patterns
 from ..batch.runfolder import (atomic_file, check_resumable, clear_derived, locked, manifest, write_atomic,
                          write_manifest)
-from ..outputs.table import write_csv, write_prior_auth_csv
+from ..outputs.table import CSV_HEADER, PRIOR_AUTH_HEADER, csv_line, prior_auth_line
 
 if TYPE_CHECKING:
     from ..checker import Checker
@@ -87,18 +86,20 @@ def audit(paths: list[str], out_dir: str, options: AuditOptions, glob: str = "*.
         stats = InputStats()
         items = iter_inputs(paths, glob=glob, id_column=id_column, text_column=text_column, max_bytes=max_bytes,
                             exclude=exclude, stats=stats, fmt=fmt)
-        run(items, folder, options, progress=Progress(err, _total(paths, glob, exclude), enabled=not quiet),
-            checker=checker)
         patterns = checker.patterns if checker else load_patterns(options.patterns)
         requirements = {code: profile.elements for code, profile in patterns.profiles.items()}
         performed = {name for name, category in patterns.sections.categories.items() if category.role != "context"}
-        # one pass over the results (review first) writes both tables and the page's cards and counts the summary;
-        # the cards wait in an unnamed file until the summary the page opens with is known
-        with TemporaryFile("w+", encoding="utf-8", newline="", dir=folder) as cards:
-            with atomic_file(folder / "results.csv") as out, atomic_file(folder / "prior_auth.csv") as prior:
-                rows = write_prior_auth_csv(write_csv(iter_rows_review_first(folder), out), prior)
-                summary = summarize(write_cards(rows, cards, performed, group_by), requirements, group_by,
-                                    stats.left_out_by_glob)
+
+        def parts(row: AuditRow) -> RowParts:  # runs in the worker that made the row
+            return RowParts(row.outcome == "review", csv_line(row), prior_auth_line(row),
+                            card(row, performed, group_by), row_facts(row, requirements, group_by))
+
+        with DerivedSpools(folder, group_by) as spools:
+            run(items, folder, options, derive=parts, collect=spools.add, checker=checker,
+                progress=Progress(err, _total(paths, glob, exclude), enabled=not quiet))
+            write_atomic(folder / "results.csv", chain([CSV_HEADER], spools.chunks("table")))
+            write_atomic(folder / "prior_auth.csv", chain([PRIOR_AUTH_HEADER], spools.chunks("prior")))
+            summary = spools.tally.summary(stats.left_out_by_glob)
             write_atomic(folder / "summary.json", [summary_json(summary)])
             context = RunContext(profile=options.profile, started=str(current.get("started", "")), inputs=paths,
                                  version=str(current.get("notecheck", "")),
@@ -107,11 +108,9 @@ def audit(paths: list[str], out_dir: str, options: AuditOptions, glob: str = "*.
                                           "group_by": ",".join(group_by) or None})
             labels = {e: f.label for e, f in patterns.elements.items()}
             found = summary.inputs - stats.unreadable_folders > 0
-            cards.seek(0)
             with atomic_file(folder / "report.html") as out, _recorded(history if found else None, current,
                                                                        context, folder, group_by) as trends:
-                out.writelines(iter_page(iter(partial(cards.read, 1 << 16), ""), summary, labels, context=context,
-                                         trends=trends))
+                out.writelines(iter_page(spools.chunks("card"), summary, labels, context=context, trends=trends))
     if summary.inputs - stats.unreadable_folders == 0:
         print(f"notecheck: error: no notes found in {printable(', '.join(paths))}"
               + (f" ({stats.unreadable_folders} unreadable folders)" if stats.unreadable_folders else "")

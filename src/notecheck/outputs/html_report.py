@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
 from itertools import islice
-from typing import TextIO
 
 from ..indications.render import NOTICE, render_indications_html
 from ..models import AuditRow, ElementResult, Evidence, Report, Summary, Trends, prior_authorisation
@@ -174,8 +173,8 @@ def iter_html(rows: Iterable[AuditRow], summary: Summary, labels: dict[str, str]
 
 def iter_page(cards: Iterable[str], summary: Summary, labels: dict[str, str], title: str = "notecheck audit",
               context: RunContext | None = None, trends: Trends | None = None) -> Iterator[str]:
-    """The page around cards already rendered (``card``): the audit renders them in the pass that also writes
-    the tables and counts the summary, before the summary the page opens with is known."""
+    """The page around cards already rendered (``card``): the audit's workers render each row's card with the row,
+    before the summary the page opens with is known."""
     yield from (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width,initial-scale=1">',
@@ -189,15 +188,6 @@ def iter_page(cards: Iterable[str], summary: Summary, labels: dict[str, str], ti
     )
     yield from cards
     yield f"</main>\n<script>{_SCRIPT}</script>\n</body></html>\n"
-
-
-def write_cards(rows: Iterable[AuditRow], out: TextIO, performed: set[str] | None = None,
-                fields: tuple[str, ...] | None = None) -> Iterator[AuditRow]:
-    """Each row's card into ``out`` (a spool for ``iter_page``), passing the row on once written, so the tables,
-    the summary and the cards take one pass over the results."""
-    for row in rows:
-        out.write(card(row, performed, fields))
-        yield row
 
 
 def render_html(rows: Iterable[AuditRow], summary: Summary, labels: dict[str, str] | None = None,

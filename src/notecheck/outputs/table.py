@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
-from typing import TextIO
+import io
+from collections.abc import Iterable
 
 from ..indications.render import indication_cells
 from ..models import AuditRow, prior_authorisation
@@ -26,26 +26,29 @@ CSV_COLUMNS = ["row", "note_id", "source", "outcome", "suggested_code", "lateral
                *(f"indication_{c}" for c in CRITERION_IDS)]  # the checklist: a coverage aid, not a coding rule
 
 
-def write_csv(rows: Iterable[AuditRow], out: TextIO) -> Iterator[AuditRow]:
-    """One row per note: verdict, code, one column per element status, the missing list (';'-separated).
-    Passes each row on once written, so the summary is computed in the same pass."""
-    writer = csv.writer(out, lineterminator="\n")
-    # csv quotes a cell holding '\n' but not a bare '\r', which readers take for a line break: a row with one
-    # (an id or file name from the input) is written with every cell quoted, so it stays one row
-    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        report = row.report
-        cells = [csv_cell(cell) for cell in (
-            row.row, row.note_id, row.source, row.outcome,
-            (report.suggested_code or "") if report else "", report.laterality if report else "",
-            str(report.complete).lower() if report else "",
-            *((report.elements[e].status if report else "") for e in ELEMENT_IDS),
-            ";".join(report.missing_required) if report else "", row.error or "",
-            *indication_cells(report.indications if report else None, CRITERION_IDS),
-        )]
-        (quoted if any(isinstance(c, str) and "\r" in c for c in cells) else writer).writerow(cells)
-        yield row
+def _line(cells: Iterable[object], quote_all: bool = False) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL).writerow(cells)
+    return buffer.getvalue()
+
+
+CSV_HEADER = _line(CSV_COLUMNS)
+
+
+def csv_line(row: AuditRow) -> str:
+    """A note's results.csv line: verdict, code, one column per element status, the missing list (';'-separated).
+    csv quotes a cell holding '\n' but not a bare '\r', which readers take for a line break: a row with one (an id
+    or file name from the input) has every cell quoted, so it stays one row."""
+    report = row.report
+    cells = [csv_cell(cell) for cell in (
+        row.row, row.note_id, row.source, row.outcome,
+        (report.suggested_code or "") if report else "", report.laterality if report else "",
+        str(report.complete).lower() if report else "",
+        *((report.elements[e].status if report else "") for e in ELEMENT_IDS),
+        ";".join(report.missing_required) if report else "", row.error or "",
+        *indication_cells(report.indications if report else None, CRITERION_IDS),
+    )]
+    return _line(cells, quote_all=any(isinstance(c, str) and "\r" in c for c in cells))
 
 
 PRIOR_AUTH_COLUMNS = ["row", "note_id", "source", "encounter_date", "document_type", "setting",
@@ -53,20 +56,20 @@ PRIOR_AUTH_COLUMNS = ["row", "note_id", "source", "encounter_date", "document_ty
 """The prior-authorisation view (prior_auth.csv): the checklist of each note read for it, a coverage aid."""
 
 
-def write_prior_auth_csv(rows: Iterable[AuditRow], out: TextIO) -> Iterator[AuditRow]:
-    """One row per note in the prior-authorisation view (a referral, consult, H&P or pre-authorisation summary
-    whose checklist was read; models.prior_authorisation): each criterion's status and the value that decided
-    it. Passes every row on, so it shares the pass that writes results.csv."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(PRIOR_AUTH_COLUMNS)
-    for row in rows:
-        report = row.report
-        if report is not None and report.indications is not None and prior_authorisation(report):
-            criteria = report.indications.criteria
-            writer.writerow([csv_cell(cell) for cell in (
-                row.row, row.note_id, row.source, report.encounter_date or "",
-                report.encounter.document_type or "", report.indications.setting,
-                *(cell for c in CRITERION_IDS for cell in (
-                    criteria[c].status, "" if criteria[c].value is None else criteria[c].value)),
-            )])
-        yield row
+PRIOR_AUTH_HEADER = _line(PRIOR_AUTH_COLUMNS)
+
+
+def prior_auth_line(row: AuditRow) -> str:
+    """A note's line in the prior-authorisation view (a referral, consult, H&P or pre-authorisation summary whose
+    checklist was read; models.prior_authorisation): each criterion's status and the value that decided it. Empty
+    for any other note."""
+    report = row.report
+    if report is None or report.indications is None or not prior_authorisation(report):
+        return ""
+    criteria = report.indications.criteria
+    return _line([csv_cell(cell) for cell in (
+        row.row, row.note_id, row.source, report.encounter_date or "",
+        report.encounter.document_type or "", report.indications.setting,
+        *(cell for c in CRITERION_IDS for cell in (
+            criteria[c].status, "" if criteria[c].value is None else criteria[c].value)),
+    )])
