@@ -128,3 +128,24 @@ def test_both_paths_print_the_same_reports() -> None:
     fallback = _cli({"NOTECHECK_MATCHER": "python"}, "check", "--format", "json", *notes)
     assert fallback == _cli({}, "check", "--format", "json", *notes)
     assert len([json.loads(line) for line in fallback.splitlines() if line.strip()]) == len(notes)
+
+
+@engine
+def test_cached_files_unused_for_a_month_go_when_a_new_plan_is_made(tmp_path, monkeypatch) -> None:
+    """Each edit of the patterns and each upgrade leaves databases behind; a new plan removes ours that no process
+    loaded for UNUSED_DAYS, keeps those loaded since (a load marks them) and never touches other files."""
+    monkeypatch.setenv(matching.CACHE_ENV, str(tmp_path))
+    month_ago = os.stat(tmp_path).st_mtime - (matching.UNUSED_DAYS + 1) * 86400
+    PatternIndex([re.compile(r"sacr\w+ ala")])
+    ours = sorted(tmp_path.glob("hyperscan-*"))
+    assert ours
+    stale = tmp_path / "hyperscan-0123456789abcdef.db"
+    stale.write_bytes(b"an old version's database")
+    other = tmp_path / "notes.txt"
+    other.write_text("not ours")
+    for path in [*ours, stale, other]:
+        os.utime(path, (month_ago, month_ago))
+    PatternIndex([re.compile(r"sacr\w+ ala")])  # loads the first plan and database: marked as used
+    PatternIndex([re.compile(r"cement\s+inject\w*")])  # a new plan: prunes
+    assert not stale.exists() and other.exists()
+    assert all(path.exists() for path in ours)

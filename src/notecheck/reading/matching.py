@@ -22,6 +22,7 @@ import json
 import os
 import re
 import threading
+import time
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -31,6 +32,7 @@ from typing import Any
 
 ENV = "NOTECHECK_MATCHER"  # 'python' forces the pure-Python path (tests run both)
 CACHE_ENV = "NOTECHECK_CACHE"  # where compiled databases are kept (default: ~/.cache/notecheck)
+UNUSED_DAYS = 30  # a cached file no process loaded for this long is removed when a new plan is made
 _SPACE, _SYMBOL, _WORD = "\x0b", "\x01", "_"  # stand-ins: each matches what a Unicode space, symbol, letter would
 _FOLDS = {"ı": "i", "ſ": "s"}  # re.IGNORECASE folds these onto ASCII letters besides simple lower-casing
 _PYTHON_SPACES = re.compile(r"[\x1c-\x1f]")  # ASCII, yet whitespace to Python's \s and not to Hyperscan's
@@ -371,9 +373,12 @@ def _plan(patterns: Sequence[re.Pattern[str]], starts: bool) -> dict[str, Any]:
     key = hashlib.sha256(repr((_hs.__version__, this_code, starts, [(p.pattern, p.flags) for p in patterns])).encode())
     cached = _cache_dir() / f"hyperscan-plan-{key.hexdigest()[:32]}.json"
     try:
-        return json.loads(cached.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+        plan = json.loads(cached.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         pass
+    else:
+        _used(cached)
+        return plan  # type: ignore[no-any-return]
     safety = [_safe(p) for p in patterns]
     always = [i for i, (ok, _) in enumerate(safety) if not ok]
     rules = {i: _ways(p)[0 if starts else -1:] for i, p in enumerate(patterns) if i not in always}
@@ -382,6 +387,7 @@ def _plan(patterns: Sequence[re.Pattern[str]], starts: bool) -> dict[str, Any]:
                       for i, ways in rules.items()},
             "groups": _groups(rules)}
     _store(cached, json.dumps(plan).encode())
+    _prune(_cache_dir())  # new rules or a new version: what the old ones used may never be loaded again
     return plan
 
 
@@ -415,9 +421,12 @@ def _database(rules: dict[int, list[Way]]) -> tuple[Any, frozenset[int], frozens
         key = hashlib.sha256(repr((_hs.__version__, ids, sources, flags)).encode()).hexdigest()[:32]
         cached = _cache_dir() / f"hyperscan-{key}.db"
         try:
-            return _hs.loadb(cached.read_bytes(), _hs.HS_MODE_BLOCK), failed, spanned
+            loaded = _hs.loadb(cached.read_bytes(), _hs.HS_MODE_BLOCK)
         except (OSError, _hs.error):
             pass
+        else:
+            _used(cached)
+            return loaded, failed, spanned
         database = _hs.Database(mode=_hs.HS_MODE_BLOCK)
         try:
             database.compile(expressions=sources, ids=ids, elements=len(ids), flags=flags)
@@ -443,6 +452,27 @@ def _compiles(way: Way) -> bool:
 def _cache_dir() -> Path:
     base = os.environ.get(CACHE_ENV) or os.path.join(os.environ.get("XDG_CACHE_HOME") or "~/.cache", "notecheck")
     return Path(base).expanduser()
+
+
+def _used(path: Path) -> None:
+    """Mark a cached file as used now (its modification time), so pruning keeps what any version still loads."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def _prune(folder: Path, unused_days: float = UNUSED_DAYS) -> None:
+    """Remove our cached files no process has loaded for ``unused_days``: every edit of the patterns and every
+    upgrade plans anew and leaves the old databases behind (megabytes each). Only after a new plan, which is rare;
+    files of other programs in the folder are left alone."""
+    oldest = time.time() - unused_days * 86400
+    for path in folder.glob("hyperscan-*"):
+        try:
+            if path.stat().st_mtime < oldest:
+                path.unlink()
+        except OSError:
+            pass
 
 
 def _store(path: Path, blob: bytes) -> None:
